@@ -1,0 +1,135 @@
+//! The `mlobs` binary end to end against the real local broker: topics,
+//! simulate and run agree on every count.
+
+use std::process::{Command, Output};
+
+use mlobs_testkit::{brokers, create_topics, unique_name};
+use serde_json::Value;
+
+/// `mlobs` with its topics and group renamed for this test only.
+fn mlobs(prefix: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mlobs"));
+    command
+        .env("MLOBS_KAFKA_BROKERS", brokers())
+        .env(
+            "MLOBS_KAFKA_TOPICS_PREDICTIONS",
+            format!("{prefix}.predictions"),
+        )
+        .env("MLOBS_KAFKA_TOPICS_LABELS", format!("{prefix}.labels"))
+        .env("MLOBS_KAFKA_TOPICS_DLQ", format!("{prefix}.dlq"))
+        .env("MLOBS_KAFKA_GROUPS_JOIN", format!("{prefix}-join"))
+        .env("MLOBS_KAFKA_PARTITIONS", "3");
+    command
+}
+
+fn succeed(command: &mut Command) -> String {
+    let output = command.output().expect("mlobs runs");
+    assert!(
+        output.status.success(),
+        "mlobs failed: {}",
+        describe(&output)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn run_counts_exactly_what_simulate_sent() {
+    let prefix = unique_name("skeleton");
+    let created = succeed(mlobs(&prefix).args(["topics", "create"]));
+    assert!(
+        created.contains(&format!("created  {prefix}.predictions (3 partitions)")),
+        "{created}"
+    );
+    let again = succeed(mlobs(&prefix).args(["topics", "create"]));
+    assert!(
+        again.contains(&format!("exists   {prefix}.labels (3 partitions)")),
+        "{again}"
+    );
+    succeed(mlobs(&prefix).args(["topics", "check"]));
+
+    let sent: Value = serde_json::from_str(&succeed(mlobs(&prefix).args([
+        "simulate",
+        "--count",
+        "400",
+        "--rate",
+        "400",
+        "--label-delay-ms",
+        "300",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let seen: Value = serde_json::from_str(&succeed(mlobs(&prefix).args([
+        "run",
+        "--exit-when-idle",
+        "3",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+
+    let versions = sent["versions"].as_object().unwrap();
+    assert_eq!(versions.len(), 2, "two versions were simulated: {sent}");
+    let total: u64 = versions
+        .values()
+        .map(|v| v["predictions"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 400);
+    assert_eq!(
+        seen["versions"], sent["versions"],
+        "run saw something else than was sent"
+    );
+    assert_eq!(seen["rejected"], serde_json::json!({}));
+}
+
+#[test]
+fn check_names_both_partition_counts_when_topics_are_not_copartitioned() {
+    let prefix = unique_name("mismatch");
+    create_topics(&[&format!("{prefix}.predictions")], 3);
+    create_topics(&[&format!("{prefix}.labels")], 2);
+    let output = mlobs(&prefix).args(["topics", "check"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has 2 partitions")
+            && stderr.contains("has 3")
+            && stderr.contains("co-partitioned"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn a_bad_config_value_names_the_key_and_exits_2() {
+    let output = mlobs("unused")
+        .env("MLOBS_KAFKA_PARTITIONS", "zero")
+        .args(["topics", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("kafka.partitions") && stderr.contains("integer"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wrong_flag_says_what_is_wrong() {
+    let output = mlobs("unused")
+        .args(["simulate", "--versions", "1:0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("version=weight"), "{stderr}");
+}

@@ -1,0 +1,354 @@
+//! mlobs configuration: one TOML file plus `MLOBS_*` environment overrides.
+//!
+//! Every key has a default that works with the local stack (`make up`), so an
+//! empty file is a valid config. An environment variable named after a key's
+//! path overrides it: `kafka.brokers` is `MLOBS_KAFKA_BROKERS`,
+//! `kafka.topics.predictions` is `MLOBS_KAFKA_TOPICS_PREDICTIONS`. librdkafka
+//! passthrough settings come from `[kafka.librdkafka]` or from
+//! `MLOBS_LIBRDKAFKA_<KEY>` with dots written as underscores
+//! (`MLOBS_LIBRDKAFKA_SASL_PASSWORD` sets `sasl.password`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use mlobs_schemas::WriterSchemas;
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder of extra writer schemas (`*.avsc`), for records from producers
+    /// newer than this build; empty means the built-in schemas only.
+    pub schemas_dir: String,
+    /// Kafka cluster, topics and consumer groups.
+    pub kafka: KafkaConfig,
+    /// ClickHouse, where history is kept.
+    pub clickhouse: ClickHouseConfig,
+    /// The Prometheus endpoint mlobs serves.
+    pub metrics: MetricsConfig,
+    /// MLflow, the model registry.
+    pub mlflow: MlflowConfig,
+}
+
+/// Where Kafka is and how mlobs uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, `host:port[,host:port...]`.
+    pub brokers: String,
+    /// Partitions of every topic `mlobs topics create` makes. Predictions and
+    /// labels must have the same count (they are co-partitioned).
+    pub partitions: i32,
+    /// Topic names.
+    pub topics: Topics,
+    /// Consumer group ids.
+    pub groups: Groups,
+    /// librdkafka settings passed through unchanged: `security.protocol`,
+    /// `sasl.*`, `ssl.*` and so on, for clusters with authentication.
+    pub librdkafka: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            brokers: "127.0.0.1:9092".into(),
+            partitions: 4,
+            topics: Topics::default(),
+            groups: Groups::default(),
+            librdkafka: BTreeMap::new(),
+        }
+    }
+}
+
+/// Names of the topics mlobs reads and writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Topics {
+    /// PredictionEvents from model servers, keyed by prediction_id.
+    pub predictions: String,
+    /// GroundTruthEvents, keyed by prediction_id, co-partitioned with predictions.
+    pub labels: String,
+    /// Records that could not be decoded or validated, with the reason in a header.
+    pub dlq: String,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            predictions: "mlobs.predictions".into(),
+            labels: "mlobs.labels".into(),
+            dlq: "mlobs.dlq".into(),
+        }
+    }
+}
+
+impl Topics {
+    /// Every topic with its config key, in creation order.
+    pub fn all(&self) -> [(&'static str, &str); 3] {
+        [
+            ("kafka.topics.predictions", &self.predictions),
+            ("kafka.topics.labels", &self.labels),
+            ("kafka.topics.dlq", &self.dlq),
+        ]
+    }
+}
+
+/// Consumer group ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Groups {
+    /// Stage 1: joins predictions with labels.
+    pub join: String,
+}
+
+impl Default for Groups {
+    fn default() -> Self {
+        Groups {
+            join: "mlobs-join".into(),
+        }
+    }
+}
+
+/// ClickHouse connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClickHouseConfig {
+    /// HTTP interface, `http://host:8123`.
+    pub url: String,
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        ClickHouseConfig {
+            url: "http://127.0.0.1:8123".into(),
+        }
+    }
+}
+
+/// The metrics endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address `/metrics` listens on.
+    pub listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9464".into(),
+        }
+    }
+}
+
+/// MLflow tracking server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MlflowConfig {
+    /// Base URL, `http://host:5000`.
+    pub url: String,
+}
+
+impl Default for MlflowConfig {
+    fn default() -> Self {
+        MlflowConfig {
+            url: "http://127.0.0.1:5000".into(),
+        }
+    }
+}
+
+/// A configuration that cannot be used, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {detail}")]
+    Read { path: String, detail: String },
+    /// The file is not valid TOML or has an unknown key or a wrong type.
+    #[error("config file {path} is invalid: {detail}")]
+    Parse { path: String, detail: String },
+    /// A value is out of range.
+    #[error("config key `{key}` = {value:?} is invalid: {allowed}")]
+    Invalid {
+        key: String,
+        value: String,
+        allowed: String,
+    },
+}
+
+impl Config {
+    /// Reads `path` (or the defaults when `None`), applies the `MLOBS_*`
+    /// variables of the process environment, and validates the result.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_with_env(path, std::env::vars())
+    }
+
+    /// [`Config::load`] with an explicit environment, for tests.
+    pub fn load_with_env(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (text, origin) = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                })?;
+                (text, path.display().to_string())
+            }
+            None => (String::new(), "(defaults)".to_string()),
+        };
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: origin,
+            detail: e.to_string(),
+        })?;
+        config.apply_env(env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let mut tree = toml::Value::try_from(&*self).expect("a Config always serializes");
+        let mut keys = Vec::new();
+        leaf_keys(&tree, String::new(), &mut keys);
+        for (name, value) in env {
+            if let Some(setting) = name.strip_prefix("MLOBS_LIBRDKAFKA_") {
+                let key = setting.to_lowercase().replace('_', ".");
+                self.kafka.librdkafka.insert(key, value);
+                continue;
+            }
+            let Some(key) = keys.iter().find(|k| env_name(k) == name) else {
+                continue;
+            };
+            set_leaf(&mut tree, key, &value, &name)?;
+        }
+        let librdkafka = std::mem::take(&mut self.kafka.librdkafka);
+        *self = tree
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: "(environment)".into(),
+                detail: e.to_string(),
+            })?;
+        self.kafka.librdkafka.extend(librdkafka);
+        Ok(())
+    }
+
+    /// The writer schemas records may use: built-in plus `schemas_dir`.
+    pub fn writer_schemas(&self) -> Result<WriterSchemas, ConfigError> {
+        let mut schemas = WriterSchemas::builtin();
+        if !self.schemas_dir.is_empty() {
+            schemas
+                .register_dir(Path::new(&self.schemas_dir))
+                .map_err(|e| ConfigError::Invalid {
+                    key: "schemas_dir".into(),
+                    value: self.schemas_dir.clone(),
+                    allowed: format!("{e}; point it at a folder of .avsc files"),
+                })?;
+        }
+        Ok(schemas)
+    }
+
+    /// Checks values that parse but cannot work.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, value: &dyn ToString, allowed: &str| ConfigError::Invalid {
+            key: key.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        };
+        if self.kafka.brokers.trim().is_empty() {
+            return Err(invalid(
+                "kafka.brokers",
+                &"",
+                "give host:port of at least one broker",
+            ));
+        }
+        if !(1..=1024).contains(&self.kafka.partitions) {
+            return Err(invalid(
+                "kafka.partitions",
+                &self.kafka.partitions,
+                "use 1 to 1024",
+            ));
+        }
+        for (key, topic) in self.kafka.topics.all() {
+            let legal = topic
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if topic.is_empty() || topic.len() > 249 || !legal {
+                return Err(invalid(
+                    key,
+                    &topic,
+                    "Kafka topic names are 1-249 of a-z A-Z 0-9 . _ -",
+                ));
+            }
+        }
+        for (key, url) in [
+            ("clickhouse.url", &self.clickhouse.url),
+            ("mlflow.url", &self.mlflow.url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(key, url, "use an http:// or https:// URL"));
+            }
+        }
+        if self.metrics.listen.parse::<SocketAddr>().is_err() {
+            return Err(invalid(
+                "metrics.listen",
+                &self.metrics.listen,
+                "use ip:port, e.g. 127.0.0.1:9464",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `kafka.topics.dlq` -> `MLOBS_KAFKA_TOPICS_DLQ`.
+pub fn env_name(key: &str) -> String {
+    format!("MLOBS_{}", key.replace(['.', '-'], "_").to_uppercase())
+}
+
+fn leaf_keys(value: &toml::Value, prefix: String, out: &mut Vec<String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (name, child) in table {
+                let key = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                leaf_keys(child, key, out);
+            }
+        }
+        _ => out.push(prefix),
+    }
+}
+
+/// Replaces the leaf at `key` with `raw`, parsed as the type the leaf has.
+fn set_leaf(tree: &mut toml::Value, key: &str, raw: &str, var: &str) -> Result<(), ConfigError> {
+    let mut node = tree;
+    for part in key.split('.') {
+        node = node.get_mut(part).expect("key paths come from this tree");
+    }
+    let wrong = |kind: &str| ConfigError::Invalid {
+        key: format!("{key} (from {var})"),
+        value: raw.into(),
+        allowed: format!("must be {kind}"),
+    };
+    *node = match node {
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(raw.parse().map_err(|_| wrong("an integer"))?)
+        }
+        toml::Value::Float(_) => toml::Value::Float(raw.parse().map_err(|_| wrong("a number"))?),
+        toml::Value::Boolean(_) => {
+            toml::Value::Boolean(raw.parse().map_err(|_| wrong("true or false"))?)
+        }
+        _ => toml::Value::String(raw.into()),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

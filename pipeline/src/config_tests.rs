@@ -1,0 +1,137 @@
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A config file in the temp dir, removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn file(text: &str) -> TempFile {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "mlobs-config-{}-{}.toml",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let path = std::env::temp_dir().join(name);
+    std::fs::write(&path, text).unwrap();
+    TempFile(path)
+}
+
+#[test]
+fn defaults_need_no_file() {
+    let config = Config::load_with_env(None, env(&[])).unwrap();
+    assert_eq!(config, Config::default());
+    assert_eq!(config.kafka.brokers, "127.0.0.1:9092");
+}
+
+#[test]
+fn the_example_file_in_the_repository_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mlobs.example.toml");
+    let config = Config::load_with_env(Some(&path), env(&[])).unwrap();
+    assert_eq!(config.kafka.topics.predictions, "mlobs.predictions");
+}
+
+#[test]
+fn file_values_and_passthrough_settings_are_read() {
+    let f = file(
+        r#"
+        [kafka]
+        brokers = "kafka-1:9093,kafka-2:9093"
+        partitions = 8
+        [kafka.librdkafka]
+        "security.protocol" = "SASL_SSL"
+        "sasl.mechanism" = "PLAIN"
+        "#,
+    );
+    let config = Config::load_with_env(Some(&f.0), env(&[])).unwrap();
+    assert_eq!(config.kafka.brokers, "kafka-1:9093,kafka-2:9093");
+    assert_eq!(config.kafka.partitions, 8);
+    assert_eq!(config.kafka.librdkafka["security.protocol"], "SASL_SSL");
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let f = file("[kafka]\nbrokers = \"from-file:9092\"\n");
+    let config = Config::load_with_env(
+        Some(&f.0),
+        env(&[
+            ("MLOBS_KAFKA_BROKERS", "from-env:9092"),
+            ("MLOBS_KAFKA_PARTITIONS", "2"),
+            ("MLOBS_KAFKA_TOPICS_DLQ", "team.dlq"),
+            ("MLOBS_CLICKHOUSE_URL", "https://ch.example:8443"),
+            ("MLOBS_LIBRDKAFKA_SASL_PASSWORD", "s3cret"),
+            ("MLOBS_DATA", "/ignored/by/the/config"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(config.kafka.brokers, "from-env:9092");
+    assert_eq!(config.kafka.partitions, 2);
+    assert_eq!(config.kafka.topics.dlq, "team.dlq");
+    assert_eq!(config.clickhouse.url, "https://ch.example:8443");
+    assert_eq!(config.kafka.librdkafka["sasl.password"], "s3cret");
+}
+
+#[test]
+fn an_unknown_key_is_named() {
+    let f = file("[kafka]\nbrokerz = \"x\"\n");
+    let err = Config::load_with_env(Some(&f.0), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("brokerz") && err.contains("brokers"), "{err}");
+}
+
+#[test]
+fn a_bad_value_names_the_key_and_what_is_allowed() {
+    let err = Config::load_with_env(None, env(&[("MLOBS_KAFKA_PARTITIONS", "many")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kafka.partitions") && err.contains("integer"),
+        "{err}"
+    );
+
+    let f = file("[kafka]\npartitions = 0\n");
+    let err = Config::load_with_env(Some(&f.0), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kafka.partitions") && err.contains("1 to 1024"),
+        "{err}"
+    );
+
+    let f = file("[kafka.topics]\nlabels = \"has space\"\n");
+    let err = Config::load_with_env(Some(&f.0), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("kafka.topics.labels"), "{err}");
+
+    let err = Config::load_with_env(None, env(&[("MLOBS_METRICS_LISTEN", "localhost")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("metrics.listen") && err.contains("ip:port"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = Config::load_with_env(Some(Path::new("/nonexistent/mlobs.toml")), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/nonexistent/mlobs.toml"), "{err}");
+}

@@ -1,0 +1,112 @@
+//! Creating mlobs' topics and checking that predictions and labels are
+//! co-partitioned (a prediction and its label must land in the same
+//! partition number, or stage 1 never sees them together).
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::metadata::Metadata;
+
+use crate::config::KafkaConfig;
+use crate::PipelineError;
+
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `create` did for one topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// The topic was created with the configured partitions.
+    New { partitions: i32 },
+    /// The topic was there already, with this many partitions.
+    Existing { partitions: i32 },
+}
+
+/// Creates every configured topic that does not exist yet (idempotent).
+pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, PipelineError> {
+    let admin = admin_client(kafka)?;
+    let names: Vec<&str> = kafka.topics.all().iter().map(|(_, name)| *name).collect();
+    let new_topics: Vec<NewTopic> = names
+        .iter()
+        .map(|name| NewTopic::new(name, kafka.partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(METADATA_TIMEOUT));
+    let results = admin
+        .create_topics(&new_topics, &options)
+        .await
+        .map_err(|e| PipelineError::kafka("creating topics", e))?;
+    let metadata = fetch_metadata(&admin, kafka)?;
+    let mut outcome = Vec::new();
+    for result in results {
+        let (name, created) = match result {
+            Ok(name) => (name, true),
+            Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => (name, false),
+            Err((name, code)) => {
+                return Err(PipelineError::Topic {
+                    topic: name,
+                    detail: format!("the broker refused to create it: {code}"),
+                })
+            }
+        };
+        let partitions = partition_count(&metadata, &name).unwrap_or(kafka.partitions);
+        let state = if created {
+            Created::New { partitions }
+        } else {
+            Created::Existing { partitions }
+        };
+        outcome.push((name, state));
+    }
+    Ok(outcome)
+}
+
+/// Verifies that the predictions and labels topics exist and have the same
+/// partition count; returns that count.
+pub fn check_copartitioned(kafka: &KafkaConfig) -> Result<i32, PipelineError> {
+    let admin = admin_client(kafka)?;
+    let metadata = fetch_metadata(&admin, kafka)?;
+    let predictions = &kafka.topics.predictions;
+    let labels = &kafka.topics.labels;
+    let count = |topic: &str| {
+        partition_count(&metadata, topic).ok_or_else(|| PipelineError::Topic {
+            topic: topic.to_string(),
+            detail: "it does not exist; run `mlobs topics create`".into(),
+        })
+    };
+    let (p, l) = (count(predictions)?, count(labels)?);
+    if p != l {
+        return Err(PipelineError::Topic {
+            topic: labels.clone(),
+            detail: format!(
+                "it has {l} partitions but {predictions} has {p}; predictions and labels must be \
+                 co-partitioned (same partition count, same key, same partitioner). Recreate the \
+                 one with the wrong count with {p} partitions, or set kafka.partitions to match"
+            ),
+        });
+    }
+    Ok(p)
+}
+
+fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>, PipelineError> {
+    mlobs_schemas::kafka::client_config(&kafka.brokers, &kafka.librdkafka)
+        .create()
+        .map_err(|e| PipelineError::kafka("creating the admin client", e))
+}
+
+fn fetch_metadata(
+    admin: &AdminClient<DefaultClientContext>,
+    kafka: &KafkaConfig,
+) -> Result<Metadata, PipelineError> {
+    admin
+        .inner()
+        .fetch_metadata(None, METADATA_TIMEOUT)
+        .map_err(|e| PipelineError::kafka(&format!("reading metadata from {}", kafka.brokers), e))
+}
+
+fn partition_count(metadata: &Metadata, topic: &str) -> Option<i32> {
+    metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic && t.error().is_none())
+        .map(|t| t.partitions().len() as i32)
+}

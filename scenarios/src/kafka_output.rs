@@ -1,0 +1,88 @@
+//! Sending simulated events to Kafka the way a real model server would:
+//! predictions through the PredictionLogger, labels through a producer keyed
+//! by prediction_id (same partitioner, so both topics stay co-partitioned).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mlobs_schemas::kafka::producer_config;
+use mlobs_schemas::{
+    Encoder, GroundTruthEvent, Logged, LoggerConfig, PredictionEvent, PredictionLogger,
+};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+use crate::{Output, SimError};
+
+/// Where simulated events go.
+pub struct KafkaOutput {
+    logger: PredictionLogger,
+    labels: ThreadedProducer<DefaultProducerContext>,
+    labels_topic: String,
+    encoder: Encoder<GroundTruthEvent>,
+}
+
+impl KafkaOutput {
+    /// Connects to `brokers` with the given passthrough settings.
+    pub fn connect(
+        brokers: &str,
+        librdkafka: &BTreeMap<String, String>,
+        predictions_topic: &str,
+        labels_topic: &str,
+    ) -> Result<Self, SimError> {
+        let logger = PredictionLogger::start(LoggerConfig {
+            brokers: brokers.to_string(),
+            topic: predictions_topic.to_string(),
+            queue_capacity: 100_000,
+            librdkafka: librdkafka.clone(),
+            ..LoggerConfig::default()
+        })
+        .map_err(|e| SimError::Kafka(e.to_string()))?;
+        let labels = producer_config(brokers, librdkafka)
+            .set("linger.ms", "20")
+            .create()
+            .map_err(|e| SimError::Kafka(e.to_string()))?;
+        Ok(KafkaOutput {
+            logger,
+            labels,
+            labels_topic: labels_topic.to_string(),
+            encoder: Encoder::default(),
+        })
+    }
+
+    /// Flushes both streams and fails if anything was not delivered, since the
+    /// truth would then overstate what the pipeline could see.
+    pub fn finish(self, timeout: Duration) -> Result<(), SimError> {
+        let stats = self.logger.shutdown(timeout);
+        self.labels
+            .flush(timeout)
+            .map_err(|e| SimError::Kafka(format!("flushing labels: {e}")))?;
+        if stats.dropped + stats.failed + stats.in_flight() > 0 {
+            return Err(SimError::Kafka(format!(
+                "predictions not delivered: {} dropped, {} failed, {} unsent; is the broker up?",
+                stats.dropped,
+                stats.failed,
+                stats.in_flight()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Output for KafkaOutput {
+    fn prediction(&mut self, event: PredictionEvent) -> Result<bool, SimError> {
+        Ok(self.logger.log(event) == Logged::Queued)
+    }
+
+    fn label(&mut self, event: GroundTruthEvent) -> Result<(), SimError> {
+        let payload = self
+            .encoder
+            .encode(&event)
+            .map_err(|e| SimError::Scenario(e.to_string()))?;
+        let record = BaseRecord::to(&self.labels_topic)
+            .key(&event.prediction_id)
+            .payload(&payload);
+        self.labels
+            .send(record)
+            .map_err(|(e, _)| SimError::Kafka(format!("sending a label: {e}")))
+    }
+}

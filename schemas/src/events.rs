@@ -1,0 +1,163 @@
+//! Rust mirrors of the Avro records in `schemas/*.avsc`.
+//!
+//! Field names and order follow the schema files; serde renames bridge the
+//! places where Avro names are not good Rust names. Evolution relies on serde:
+//! a field the writer did not have becomes `None`, a field the reader does not
+//! know is skipped, so readers and writers of neighbouring versions interoperate.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One inference made by a model server (schema `io.mlobs.PredictionEvent`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionEvent {
+    /// Unique id; the join key with the ground truth and the Kafka record key.
+    pub prediction_id: String,
+    /// Registered model name.
+    pub model: String,
+    /// Model version that served the request.
+    pub version: String,
+    /// Deployment environment (production, staging, shadow...).
+    pub environment: String,
+    /// Inference time in milliseconds since the Unix epoch (UTC).
+    pub event_time: i64,
+    /// Model inputs by name; `None` is a missing value.
+    pub features: BTreeMap<String, Option<FeatureValue>>,
+    /// Hash of the features when the raw values are withheld (privacy mode).
+    pub features_hash: Option<String>,
+    /// Model output.
+    pub prediction: Outcome,
+    /// Probability of the predicted class, for classifiers.
+    pub confidence: Option<f64>,
+    /// Probability of every class, when the model exposes them.
+    pub class_probabilities: Option<BTreeMap<String, f64>>,
+    /// Wall time of the inference in milliseconds.
+    pub latency_ms: f64,
+    /// Resources the inference consumed, when measured.
+    pub resources: Option<ResourceUsage>,
+    /// Set when the inference failed.
+    pub error: Option<PredictionError>,
+    /// Client request id, for correlation with server logs.
+    pub request_id: Option<String>,
+    /// Distributed-tracing id.
+    pub trace_id: Option<String>,
+}
+
+/// A feature value: Avro union member `double` or `string`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FeatureValue {
+    /// A numeric feature.
+    #[serde(rename = "Double")]
+    Numeric(f64),
+    /// A categorical feature.
+    #[serde(rename = "String")]
+    Categorical(String),
+}
+
+/// A model output or a ground-truth label: Avro union `["string", "double"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// A class label (classification).
+    #[serde(rename = "String")]
+    Class(String),
+    /// A value (regression).
+    #[serde(rename = "Double")]
+    Value(f64),
+}
+
+/// Resources one inference consumed (schema `io.mlobs.ResourceUsage`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResourceUsage {
+    /// CPU time in milliseconds.
+    pub cpu_time_ms: Option<f64>,
+    /// GPU memory in megabytes.
+    pub gpu_memory_mb: Option<f64>,
+    /// GPU utilisation as a fraction in [0, 1].
+    pub gpu_utilization: Option<f64>,
+}
+
+/// Why an inference failed (schema `io.mlobs.PredictionError`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionError {
+    /// Error class such as `timeout`, `gpu_oom` or `invalid_input`.
+    #[serde(rename = "type")]
+    pub error_type: String,
+    /// Detail from the server.
+    pub message: String,
+}
+
+/// The true outcome of an earlier inference (schema `io.mlobs.GroundTruthEvent`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroundTruthEvent {
+    /// Id of the prediction this label belongs to; the Kafka record key.
+    pub prediction_id: String,
+    /// When the outcome became known, in milliseconds since the Unix epoch.
+    pub event_time: i64,
+    /// The true class or value.
+    pub label: Outcome,
+    /// Where the label came from.
+    pub source: String,
+}
+
+/// A change of state of an alert rule (schema `io.mlobs.AlertEvent`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    /// Stable id shared by the firing and resolved events of one alert.
+    pub alert_id: String,
+    /// Name of the rule.
+    pub rule: String,
+    /// How urgent the alert is.
+    pub severity: Severity,
+    /// Firing or resolved.
+    pub status: AlertStatus,
+    /// Registered model name.
+    pub model: String,
+    /// Model version.
+    pub version: String,
+    /// One line for a pager.
+    pub summary: String,
+    /// The measurement that tripped the rule.
+    pub evidence: AlertEvidence,
+    /// When the alert started firing (ms since the epoch).
+    pub started_at: i64,
+    /// When this event was emitted (ms since the epoch).
+    pub updated_at: i64,
+}
+
+/// Alert urgency (Avro enum `io.mlobs.Severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Info,
+    /// Needs attention soon.
+    Warning,
+    /// Needs attention now.
+    Critical,
+}
+
+/// Alert state (Avro enum `io.mlobs.AlertStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    /// The condition holds.
+    Firing,
+    /// The condition no longer holds.
+    Resolved,
+}
+
+/// What an alert measured (schema `io.mlobs.AlertEvidence`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEvidence {
+    /// The metric the rule watches.
+    pub metric: String,
+    /// Observed value.
+    pub value: f64,
+    /// Threshold crossed.
+    pub threshold: f64,
+    /// Window start, ms since the epoch (inclusive).
+    pub window_start: i64,
+    /// Window end, ms since the epoch (exclusive).
+    pub window_end: i64,
+}

@@ -1,0 +1,26 @@
+//! The contracts between mlobs and the systems around it: the events model
+//! servers publish, their Avro wire format, and the logger serving code uses
+//! to publish them without slowing inference down.
+
+pub mod codec;
+pub mod events;
+pub mod kafka;
+pub mod logger;
+
+pub use codec::{encode, AvroRecord, DecodeError, EncodeError, Encoder, WriterSchemas};
+pub use events::{
+    AlertEvent, AlertEvidence, AlertStatus, FeatureValue, GroundTruthEvent, Outcome,
+    PredictionError, PredictionEvent, ResourceUsage, Severity,
+};
+pub use logger::{Logged, LoggerConfig, LoggerStats, PredictionLogger};
+
+/// A writer schema that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The JSON is not a valid Avro schema.
+    #[error("schema {name} is not a valid Avro record schema: {detail}")]
+    Invalid { name: String, detail: String },
+    /// A schema file or directory could not be read.
+    #[error("cannot read schema file {path}: {detail}")]
+    Io { path: String, detail: String },
+}

@@ -1,0 +1,125 @@
+//! Helpers for integration tests that talk to the real local stack
+//! (started by `make up` / `make test`, see infra/).
+//!
+//! Tests never mock Kafka, ClickHouse, Prometheus or MLflow; they use unique
+//! topic and group names so that they can run in parallel against one stack.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::OwnedMessage;
+use rdkafka::{ClientConfig, Message};
+
+/// Kafka bootstrap address of the local stack (override: MLOBS_KAFKA_BROKERS).
+pub fn brokers() -> String {
+    std::env::var("MLOBS_KAFKA_BROKERS").unwrap_or_else(|_| "127.0.0.1:9092".into())
+}
+
+/// A name no other test run uses: `prefix-<pid>-<time>-<counter>`.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{prefix}-{}-{}-{n}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    )
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics with `what`
+/// after `timeout`. This is how tests wait: on a condition, with a deadline.
+pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Creates topics with `partitions` partitions each on the local broker.
+pub fn create_topics(names: &[&str], partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .expect("admin client");
+    let topics: Vec<NewTopic> = names
+        .iter()
+        .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let runtime = tokio_free_block_on(admin.create_topics(&topics, &AdminOptions::new()));
+    for result in runtime.expect("the broker answers CreateTopics; is the stack up (make up)?") {
+        if let Err((topic, code)) = result {
+            panic!("creating test topic {topic} failed: {code}");
+        }
+    }
+}
+
+/// Reads every record of `topic` from the beginning until `expected` records
+/// arrived or `timeout` passed; returns what arrived.
+pub fn consume_all(topic: &str, expected: usize, timeout: Duration) -> Vec<OwnedMessage> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("group.id", unique_name("testkit-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let deadline = Instant::now() + timeout;
+    let mut records = Vec::new();
+    while records.len() < expected && Instant::now() < deadline {
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
+            records.push(message.detach());
+        }
+    }
+    // Give duplicates a chance to show up: read until the topic is quiet.
+    let quiet_until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < quiet_until {
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
+            records.push(message.detach());
+        }
+    }
+    records
+}
+
+/// Runs a future to completion on the current thread without a tokio
+/// runtime (rdkafka's admin futures are runtime-independent).
+fn tokio_free_block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
+/// The payload of a record, or an empty slice for a tombstone.
+pub fn payload(message: &OwnedMessage) -> &[u8] {
+    message.payload().unwrap_or_default()
+}
