@@ -31,15 +31,16 @@ topics: release up
 	$(MLOBS) topics check
 
 test: up       ## start the stack, run every test against it, then check the stack scripts (ends with the stack down)
-	$(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
 lint:          ## clippy with warnings as errors, and formatting
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 
-bench: release up
-	$(CARGO) bench -j$(JOBS) --workspace
+bench: release   ## benchmarks: operators in-process, then `mlobs drift` on 1M x 50 CSVs
+	$(CARGO) bench -j$(JOBS) -p mlobs-operators
+	bench/drift_cli.sh
 
 demo: topics   ## simulate a model with two versions and watch it through the pipeline
 	$(MLOBS) simulate --count 3000 --rate 500 --label-delay-ms 2000

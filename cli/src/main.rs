@@ -1,8 +1,10 @@
 //! `mlobs`: watch ML models in production. A thin main: parse the command
 //! line, load the configuration, hand over to one command module.
 
+mod bad_input;
 mod commands;
 mod output;
+mod tabular;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,10 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Join predictions with labels and report per-version counts.
     Run(commands::run::Args),
+    /// Profile training data into a baseline file.
+    Baseline(commands::baseline::Args),
+    /// Compare current data with a reference file or baseline, per feature.
+    Drift(commands::drift::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,9 +51,22 @@ fn main() -> ExitCode {
         Command::Topics(args) => commands::topics::execute(&config, args),
         Command::Simulate(args) => commands::simulate::execute(&config, args),
         Command::Run(args) => commands::run::execute(&config, args),
+        Command::Baseline(args) => commands::baseline::execute(args),
+        Command::Drift(args) => commands::drift::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `mlobs ... | head`: the reader has what it wanted.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.is::<bad_input::BadInput>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

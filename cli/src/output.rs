@@ -1,7 +1,26 @@
 //! Printing results for people (aligned tables) and programs (JSON).
 
+use std::fmt;
+use std::io::{self, Write};
+
 use clap::ValueEnum;
 use serde::Serialize;
+
+/// Writes one line to stdout. A closed pipe (`mlobs ... | head`) comes back
+/// as a `BrokenPipe` error, which `main` treats as a normal end.
+pub fn line(args: fmt::Arguments<'_>) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// `println!` that returns a broken pipe as an error instead of panicking.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))?
+    };
+}
 
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -14,30 +33,31 @@ pub enum Format {
 }
 
 /// Prints `rows` under `header` with every column padded to its widest cell.
-pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.len());
         }
     }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
+    let padded = |cells: Vec<&str>| {
+        let cells: Vec<String> = cells
             .iter()
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        cells.join("  ").trim_end().to_string()
     };
-    line(header.to_vec());
+    out!("{}", padded(header.to_vec()));
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        out!("{}", padded(row.iter().map(String::as_str).collect()));
     }
+    Ok(())
 }
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    out!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -47,7 +67,9 @@ fn percent(share: Option<f64>) -> String {
 }
 
 /// Prints per-version counts: (version, predictions, labeled, correct).
-pub fn print_version_counts<'a>(counts: impl Iterator<Item = (&'a str, u64, u64, u64)>) {
+pub fn print_version_counts<'a>(
+    counts: impl Iterator<Item = (&'a str, u64, u64, u64)>,
+) -> io::Result<()> {
     let rows: Vec<Vec<String>> = counts
         .map(|(version, predictions, labeled, correct)| {
             let accuracy = (labeled > 0).then(|| correct as f64 / labeled as f64);
@@ -63,5 +85,5 @@ pub fn print_version_counts<'a>(counts: impl Iterator<Item = (&'a str, u64, u64,
     print_table(
         &["VERSION", "PREDICTIONS", "LABELED", "CORRECT", "ACCURACY"],
         &rows,
-    );
+    )
 }

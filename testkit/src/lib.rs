@@ -123,3 +123,74 @@ fn tokio_free_block_on<F: std::future::Future>(future: F) -> F::Output {
 pub fn payload(message: &OwnedMessage) -> &[u8] {
     message.payload().unwrap_or_default()
 }
+
+/// The reference Python interpreter (scipy, numpy, pandas, pyarrow) that
+/// `make test` installs with infra/pyref/install.sh (override: MLOBS_PYREF).
+pub fn reference_python() -> std::path::PathBuf {
+    let path = std::env::var("MLOBS_PYREF")
+        .map(Into::into)
+        .unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            std::path::Path::new(&home).join(".cache/mlobs/pyref-1/bin/python")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: run `infra/pyref/install.sh` (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `script` with the reference Python, feeding `input` on stdin, and
+/// returns its stdout; panics with its stderr if it fails.
+pub fn run_reference_python(script: &std::path::Path, input: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(reference_python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the reference Python starts");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.as_bytes())
+        .expect("script reads stdin");
+    let output = child.wait_with_output().expect("the reference Python runs");
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+/// A deterministic stream of test data (SplitMix64): the same seed gives the
+/// same numbers on every machine and release.
+pub struct TestRng(u64);
+
+impl TestRng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        TestRng(seed)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box-Muller).
+    pub fn normal(&mut self) -> f64 {
+        let (u1, u2) = (1.0 - self.uniform(), self.uniform());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}

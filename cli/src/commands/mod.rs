@@ -1,5 +1,8 @@
 //! One module per subcommand: its arguments and what it does.
 
+pub mod baseline;
+mod columns;
+pub mod drift;
 pub mod run;
 pub mod simulate;
 pub mod topics;

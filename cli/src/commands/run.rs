@@ -5,6 +5,7 @@ use std::time::Duration;
 use mlobs_pipeline::skeleton::{self, SkeletonOptions, Table};
 use mlobs_pipeline::Config;
 
+use crate::out;
 use crate::output::{print_json, print_version_counts, Format};
 
 #[derive(clap::Args)]
@@ -27,25 +28,27 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     };
     let table = skeleton::run(config, &options, |table| {
         if let Format::Table = args.format {
-            print_counts(table);
+            // A closed stdout only ends the periodic report; the final one reports it.
+            let _ = print_counts(table);
         }
     })?;
     match args.format {
         Format::Json => print_json(&table)?,
-        Format::Table => print_counts(&table),
+        Format::Table => print_counts(&table)?,
     }
     Ok(())
 }
 
-fn print_counts(table: &Table) {
+fn print_counts(table: &Table) -> std::io::Result<()> {
     print_version_counts(
         table
             .versions
             .iter()
             .map(|(v, c)| (v.as_str(), c.predictions, c.labeled, c.correct)),
-    );
+    )?;
     for (reason, count) in &table.rejected {
-        println!("rejected {count} records: {reason}");
+        out!("rejected {count} records: {reason}");
     }
-    println!();
+    out!("");
+    Ok(())
 }

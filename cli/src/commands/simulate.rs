@@ -7,6 +7,7 @@ use mlobs_pipeline::Config;
 use mlobs_scenarios::kafka_output::KafkaOutput;
 use mlobs_scenarios::simple::{self, SimpleScenario, Truth};
 
+use crate::out;
 use crate::output::{print_json, print_version_counts, Format};
 
 #[derive(clap::Args)]
@@ -79,17 +80,17 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     output.finish(Duration::from_secs(60))?;
     match args.format {
         Format::Json => print_json(&truth)?,
-        Format::Table => print_truth(&truth),
+        Format::Table => print_truth(&truth)?,
     }
     Ok(())
 }
 
-fn print_truth(truth: &Truth) {
-    println!("sent:");
+fn print_truth(truth: &Truth) -> std::io::Result<()> {
+    out!("sent:");
     print_version_counts(
         truth
             .versions
             .iter()
             .map(|(v, t)| (v.as_str(), t.predictions, t.labeled, t.correct)),
-    );
+    )
 }

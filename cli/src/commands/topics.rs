@@ -5,6 +5,8 @@ use clap::Subcommand;
 use mlobs_pipeline::topics::{self, Created};
 use mlobs_pipeline::Config;
 
+use crate::out;
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -29,10 +31,10 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
             for (topic, state) in outcome {
                 match state {
                     Created::New { partitions } => {
-                        println!("created  {topic} ({partitions} partitions)")
+                        out!("created  {topic} ({partitions} partitions)")
                     }
                     Created::Existing { partitions } => {
-                        println!("exists   {topic} ({partitions} partitions)")
+                        out!("exists   {topic} ({partitions} partitions)")
                     }
                 }
             }
@@ -40,9 +42,10 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         Action::Check => {
             let partitions = topics::check_copartitioned(&config.kafka)
                 .context("predictions and labels are not ready for mlobs")?;
-            println!(
+            out!(
                 "ok: {} and {} are co-partitioned ({partitions} partitions each)",
-                config.kafka.topics.predictions, config.kafka.topics.labels
+                config.kafka.topics.predictions,
+                config.kafka.topics.labels
             );
         }
     }

@@ -1,0 +1,183 @@
+//! `mlobs drift`: compare a current file with a reference file or baseline.
+
+use std::path::{Path, PathBuf};
+
+use clap::ArgGroup;
+use mlobs_operators::baseline::Baseline;
+use mlobs_operators::drift::dataset::{columns_drift, Reference};
+use mlobs_operators::drift::{Choice, DriftOptions, DriftReport, Method};
+
+use super::columns::ColumnFlags;
+use crate::output::{print_json, print_table, Format};
+use crate::{bad_input, out, tabular};
+
+#[derive(clap::Args)]
+#[command(group(ArgGroup::new("against").required(true).args(["reference", "baseline"])))]
+pub struct Args {
+    /// Reference data (.csv or .parquet): exact statistics.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    /// Reference profile written by `mlobs baseline build`.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Current data (.csv or .parquet).
+    #[arg(long)]
+    current: PathBuf,
+    /// Test for every feature: auto chooses per feature as Evidently does.
+    #[arg(long, default_value = "auto", value_parser = parse_method)]
+    method: MethodFlag,
+    /// Threshold for every feature (default: the method's, 0.05 for p-values, 0.1 for distances).
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Per-feature method and/or threshold, FEATURE=METHOD[:THRESHOLD] or FEATURE=:THRESHOLD (repeatable).
+    #[arg(long = "override", value_name = "FEATURE=METHOD:THRESHOLD")]
+    overrides: Vec<String>,
+    /// Dataset drift when at least this share of features drifted.
+    #[arg(long, default_value_t = 0.5)]
+    share: f64,
+    #[command(flatten)]
+    columns: ColumnFlags,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Clone, Copy)]
+struct MethodFlag(Option<Method>);
+
+fn parse_method(text: &str) -> Result<MethodFlag, String> {
+    if text == "auto" {
+        return Ok(MethodFlag(None));
+    }
+    Method::ALL
+        .into_iter()
+        .find(|m| m.name() == text)
+        .map(|m| MethodFlag(Some(m)))
+        .ok_or_else(|| {
+            let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown method {text:?}; use auto, {}", names.join(", "))
+        })
+}
+
+pub fn execute(args: Args) -> anyhow::Result<()> {
+    let options = options(&args)?;
+    let selection = args.columns.selection();
+    // The two files are independent: read them on two threads.
+    let (reference, current) = std::thread::scope(|scope| {
+        let reference = scope.spawn(|| match (&args.reference, &args.baseline) {
+            (Some(path), _) => Ok(Reference::from_columns(tabular::read(path, &selection)?)),
+            (None, Some(path)) => {
+                let mut reference = Reference::from_baseline(&load_baseline(path)?);
+                if !selection.columns.is_empty() {
+                    reference
+                        .features
+                        .retain(|name, _| selection.columns.contains(name));
+                }
+                Ok(reference)
+            }
+            (None, None) => unreachable!("clap requires one of --reference and --baseline"),
+        });
+        let current = tabular::read(&args.current, &selection);
+        let reference: anyhow::Result<Reference> =
+            reference.join().expect("reading does not panic");
+        (reference, current)
+    });
+    let (reference, current) = (reference?, current?);
+    let report = columns_drift(&reference, current, &options).map_err(|e| bad_input!("{e}"))?;
+    match args.format {
+        Format::Json => print_json(&report),
+        Format::Table => Ok(print_report(&report)?),
+    }
+}
+
+fn options(args: &Args) -> anyhow::Result<DriftOptions> {
+    let mut options = DriftOptions {
+        default: Choice {
+            method: args.method.0,
+            threshold: args.threshold,
+        },
+        dataset_share: args.share,
+        ..DriftOptions::default()
+    };
+    if !(0.0..=1.0).contains(&args.share) {
+        return Err(bad_input!(
+            "--share must be between 0 and 1, got {}",
+            args.share
+        ));
+    }
+    for text in &args.overrides {
+        let (feature, choice) = text.split_once('=').ok_or_else(|| {
+            bad_input!("--override {text:?}: expected FEATURE=METHOD[:THRESHOLD]")
+        })?;
+        let (method, threshold) = choice.split_once(':').unwrap_or((choice, ""));
+        let method = match method {
+            "" | "auto" => None,
+            name => Some(
+                parse_method(name)
+                    .map_err(|e| bad_input!("--override {text:?}: {e}"))?
+                    .0
+                    .expect("not auto"),
+            ),
+        };
+        let threshold =
+            match threshold {
+                "" => None,
+                t => Some(t.parse().map_err(|_| {
+                    bad_input!("--override {text:?}: threshold {t:?} is not a number")
+                })?),
+            };
+        options
+            .overrides
+            .insert(feature.to_string(), Choice { method, threshold });
+    }
+    Ok(options)
+}
+
+fn load_baseline(path: &Path) -> anyhow::Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input!("cannot read baseline {}: {e}", path.display()))?;
+    Baseline::from_json(&text).map_err(|e| bad_input!("{}: {e}", path.display()))
+}
+
+fn print_report(report: &DriftReport) -> std::io::Result<()> {
+    let number = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
+    let rows: Vec<Vec<String>> = report
+        .features
+        .iter()
+        .map(|f| {
+            vec![
+                f.name.clone(),
+                format!("{:?}", f.kind).to_lowercase(),
+                f.method.name().to_string(),
+                number(f.score),
+                format!("{}", f.threshold),
+                if f.drift_detected {
+                    "DRIFT".into()
+                } else {
+                    "ok".into()
+                },
+                format!("{} -> {}", f.reference.missing, f.current.missing),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "FEATURE",
+            "KIND",
+            "METHOD",
+            "SCORE",
+            "THRESHOLD",
+            "DRIFT",
+            "MISSING",
+        ],
+        &rows,
+    )?;
+    out!(
+        "dataset drift: {} ({} of {} features drifted, {:.0}%)",
+        if report.dataset_drift { "YES" } else { "no" },
+        report.drifted_features,
+        report.features.len(),
+        report.share_drifted * 100.0
+    );
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Drift statistics of a categorical feature, on the reference categories
+//! plus one bucket for everything else (values the reference never had).
+
+use std::collections::BTreeMap;
+
+use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
+use super::{
+    auto_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics, Summary,
+};
+use crate::baseline::CategoricalProfile;
+use crate::sketch::CategoricalSketch;
+
+/// The current side: counts of the reference categories, and of the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalCurrent {
+    /// Count per reference category (absent: zero).
+    pub known: BTreeMap<String, u64>,
+    /// Values in no reference category.
+    pub unseen: u64,
+    /// Count and missing.
+    pub summary: Summary,
+}
+
+impl CategoricalCurrent {
+    /// From a window's sketch.
+    pub fn from_sketch(sketch: &CategoricalSketch, reference: &CategoricalProfile) -> Self {
+        let known: BTreeMap<String, u64> = sketch
+            .known
+            .iter()
+            .chain(&sketch.unseen_values)
+            .filter(|(value, _)| reference.counts.contains_key(*value))
+            .map(|(value, n)| (value.clone(), *n))
+            .collect();
+        Self::with_known(known, sketch.count, sketch.missing)
+    }
+
+    /// From the raw column.
+    pub fn from_values(values: &[Option<String>], reference: &CategoricalProfile) -> Self {
+        let mut known: BTreeMap<String, u64> = BTreeMap::new();
+        for value in values
+            .iter()
+            .flatten()
+            .filter(|v| reference.counts.contains_key(*v))
+        {
+            *known.entry(value.clone()).or_default() += 1;
+        }
+        let count = values.iter().flatten().count() as u64;
+        Self::with_known(known, count, values.len() as u64 - count)
+    }
+
+    fn with_known(known: BTreeMap<String, u64>, count: u64, missing: u64) -> Self {
+        let unseen = count - known.values().sum::<u64>();
+        CategoricalCurrent {
+            known,
+            unseen,
+            summary: Summary {
+                count,
+                missing,
+                ..Summary::default()
+            },
+        }
+    }
+}
+
+/// Tests a categorical feature. Fails only when a forced method cannot apply.
+pub fn categorical_drift(
+    name: &str,
+    reference: &CategoricalProfile,
+    current: &CategoricalCurrent,
+    choice: Choice,
+) -> Result<FeatureDrift, MethodError> {
+    let refuse = |method: &'static str, why: String| {
+        Err(MethodError {
+            method,
+            feature: name.into(),
+            why,
+        })
+    };
+    let method = match choice.method {
+        Some(m @ (Method::Ks | Method::Wasserstein)) => {
+            return refuse(
+                m.name(),
+                "it applies to numeric features; use chisquare, jensenshannon or psi".into(),
+            )
+        }
+        Some(Method::ZTest) if reference.unique > 2 => {
+            return refuse(
+                "ztest",
+                format!(
+                    "it needs two categories, the reference has {}; use chisquare",
+                    reference.unique
+                ),
+            )
+        }
+        Some(method) => method,
+        None => auto_method(
+            Kind::Categorical,
+            reference.count + reference.missing,
+            reference.unique,
+        ),
+    };
+    let sides = (
+        Summary {
+            count: reference.count,
+            missing: reference.missing,
+            ..Summary::default()
+        },
+        current.summary,
+    );
+    let statistics = if sides.0.count == 0 || sides.1.count == 0 {
+        Statistics::default()
+    } else {
+        statistics(reference, current)
+    };
+    Ok(decide(
+        name,
+        Kind::Categorical,
+        method,
+        choice,
+        statistics,
+        sides,
+    ))
+}
+
+fn statistics(reference: &CategoricalProfile, current: &CategoricalCurrent) -> Statistics {
+    // Bins: reference categories in name order, then everything else.
+    let mut reference_shares: Vec<f64> = reference.frequencies.values().copied().collect();
+    reference_shares.push(reference.other as f64 / reference.count as f64);
+    let mut current_counts: Vec<f64> = reference
+        .counts
+        .keys()
+        .map(|category| current.known.get(category).copied().unwrap_or(0) as f64)
+        .collect();
+    current_counts.push(current.unseen as f64);
+    let n_cur = current.summary.count as f64;
+    let current_shares: Vec<f64> = current_counts.iter().map(|c| c / n_cur).collect();
+    let (chi2, chi2_p) = chi_square(&reference_shares, &current_counts);
+    let z_p_value = (reference.unique <= 2).then(|| {
+        let first_ref = reference.counts.values().next().copied().unwrap_or(0) as f64;
+        two_proportion_z_test(first_ref, reference.count as f64, current_counts[0], n_cur)
+    });
+    Statistics {
+        psi: Some(psi(&reference_shares, &current_shares)),
+        jensen_shannon: Some(jensen_shannon(&reference_shares, &current_shares)),
+        chi2_statistic: Some(chi2),
+        chi2_p_value: Some(chi2_p),
+        z_p_value,
+        ..Statistics::default()
+    }
+}

@@ -1,0 +1,338 @@
+//! Drift of one window (or file) against a baseline, per feature, with an
+//! automatic choice of test in the spirit of Evidently's defaults, and the
+//! dataset-level verdict.
+//!
+//! Every statistic of a feature's kind is computed whichever method decides;
+//! statistics that do not apply to the kind are `None` (JSON null). When one
+//! side has no values at all the statistics are `None` as well, and the
+//! feature counts as drifted exactly when one side is empty and the other is
+//! not (a feature that disappeared, or appeared).
+
+pub mod categorical;
+pub mod dataset;
+pub mod distances;
+pub mod numeric;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::stats::moments::Summary;
+
+/// A drift test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Two-sample Kolmogorov-Smirnov; score is the p-value.
+    Ks,
+    /// Wasserstein-1 divided by the reference standard deviation; score is that distance.
+    Wasserstein,
+    /// Population stability index on the baseline bins.
+    Psi,
+    /// Pearson chi-square on categories (or bins); score is the p-value.
+    ChiSquare,
+    /// Jensen-Shannon distance on categories (or bins).
+    JensenShannon,
+    /// Two-proportion z-test for binary features; score is the p-value.
+    ZTest,
+}
+
+impl Method {
+    /// Every method, for parsing and help texts.
+    pub const ALL: [Method; 6] = [
+        Method::Ks,
+        Method::Wasserstein,
+        Method::Psi,
+        Method::ChiSquare,
+        Method::JensenShannon,
+        Method::ZTest,
+    ];
+
+    /// The name used in configs, flags and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Ks => "ks",
+            Method::Wasserstein => "wasserstein",
+            Method::Psi => "psi",
+            Method::ChiSquare => "chisquare",
+            Method::JensenShannon => "jensenshannon",
+            Method::ZTest => "ztest",
+        }
+    }
+
+    /// Evidently's default threshold: 0.05 for p-values, 0.1 for distances.
+    pub fn default_threshold(self) -> f64 {
+        if self.scores_p_value() {
+            0.05
+        } else {
+            0.1
+        }
+    }
+
+    /// True when the score is a p-value (drift when below the threshold);
+    /// otherwise it is a distance (drift when at or above it).
+    pub fn scores_p_value(self) -> bool {
+        matches!(self, Method::Ks | Method::ChiSquare | Method::ZTest)
+    }
+
+    fn detects(self, score: f64, threshold: f64) -> bool {
+        if self.scores_p_value() {
+            score < threshold
+        } else {
+            score >= threshold
+        }
+    }
+}
+
+/// Feature kind as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Numbers.
+    Numeric,
+    /// Labels.
+    Categorical,
+}
+
+/// Method and threshold forced for a feature (or all of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Choice {
+    /// `None`: choose automatically.
+    pub method: Option<Method>,
+    /// `None`: the method's default.
+    pub threshold: Option<f64>,
+}
+
+/// How drift is decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftOptions {
+    /// For every feature without an override.
+    pub default: Choice,
+    /// Per feature name.
+    pub overrides: BTreeMap<String, Choice>,
+    /// Dataset drift when at least this share of features drifted.
+    pub dataset_share: f64,
+}
+
+impl Default for DriftOptions {
+    fn default() -> Self {
+        DriftOptions {
+            default: Choice::default(),
+            overrides: BTreeMap::new(),
+            dataset_share: 0.5,
+        }
+    }
+}
+
+impl DriftOptions {
+    /// The choice that applies to `feature`.
+    pub fn choice(&self, feature: &str) -> Choice {
+        let specific = self.overrides.get(feature).copied().unwrap_or_default();
+        Choice {
+            method: specific.method.or(self.default.method),
+            threshold: specific.threshold.or(self.default.threshold),
+        }
+    }
+}
+
+/// Evidently's automatic choice: with a reference of at most 1000 rows, KS for
+/// numeric features with more than 5 distinct values, chi-square for
+/// categorical (or numeric with 3 to 5 values), the z-test for two values;
+/// with a larger reference, normalised Wasserstein for numeric features with
+/// more than 5 values and Jensen-Shannon for the rest.
+pub fn auto_method(kind: Kind, reference_rows: u64, reference_unique: u64) -> Method {
+    let many_values = kind == Kind::Numeric && reference_unique > 5;
+    match (reference_rows <= 1000, many_values) {
+        (true, true) => Method::Ks,
+        (true, false) if reference_unique <= 2 => Method::ZTest,
+        (true, false) => Method::ChiSquare,
+        (false, true) => Method::Wasserstein,
+        (false, false) => Method::JensenShannon,
+    }
+}
+
+/// Every statistic; `None` where it does not apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    /// KS statistic (numeric).
+    pub ks_statistic: Option<f64>,
+    /// KS p-value, scipy's asymptotic two-sided method (numeric).
+    pub ks_p_value: Option<f64>,
+    /// Wasserstein-1 distance (numeric).
+    pub wasserstein: Option<f64>,
+    /// Wasserstein-1 over the reference std (numeric).
+    pub wasserstein_normalized: Option<f64>,
+    /// PSI on the baseline bins or categories.
+    pub psi: Option<f64>,
+    /// Jensen-Shannon distance on the same bins or categories.
+    pub jensen_shannon: Option<f64>,
+    /// Chi-square statistic (categorical, or numeric with at most 5 values).
+    pub chi2_statistic: Option<f64>,
+    /// Chi-square p-value.
+    pub chi2_p_value: Option<f64>,
+    /// Two-proportion z-test p-value (binary features; not in the JSON).
+    #[serde(skip)]
+    pub z_p_value: Option<f64>,
+}
+
+impl Statistics {
+    fn score(&self, method: Method) -> Option<f64> {
+        match method {
+            Method::Ks => self.ks_p_value,
+            Method::Wasserstein => self.wasserstein_normalized,
+            Method::Psi => self.psi,
+            Method::ChiSquare => self.chi2_p_value,
+            Method::JensenShannon => self.jensen_shannon,
+            Method::ZTest => self.z_p_value,
+        }
+    }
+}
+
+/// The verdict on one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDrift {
+    /// Feature name.
+    pub name: String,
+    /// Numeric or categorical.
+    pub kind: Kind,
+    /// The method that decided.
+    pub method: Method,
+    /// That method's score (p-value or distance); null when a side is empty.
+    pub score: Option<f64>,
+    /// Threshold applied to the score.
+    pub threshold: f64,
+    /// The verdict.
+    pub drift_detected: bool,
+    /// Every statistic of the kind.
+    #[serde(flatten)]
+    pub statistics: Statistics,
+    /// The reference side.
+    pub reference: Summary,
+    /// The current side.
+    pub current: Summary,
+}
+
+/// A method that cannot be applied to a feature.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("method {method} cannot test feature {feature}: {why}")]
+pub struct MethodError {
+    /// The method asked for.
+    pub method: &'static str,
+    /// The feature.
+    pub feature: String,
+    /// Why, and what to use instead.
+    pub why: String,
+}
+
+/// Turns statistics into a verdict with the chosen method and threshold.
+fn decide(
+    name: &str,
+    kind: Kind,
+    method: Method,
+    choice: Choice,
+    statistics: Statistics,
+    sides: (Summary, Summary),
+) -> FeatureDrift {
+    let threshold = choice
+        .threshold
+        .unwrap_or_else(|| method.default_threshold());
+    let score = statistics.score(method);
+    let drift_detected = match score {
+        Some(score) => method.detects(score, threshold),
+        None => (sides.0.count == 0) != (sides.1.count == 0),
+    };
+    FeatureDrift {
+        name: name.to_string(),
+        kind,
+        method,
+        score,
+        threshold,
+        drift_detected,
+        statistics,
+        reference: sides.0,
+        current: sides.1,
+    }
+}
+
+/// The dataset-level result: every feature, drifted ones first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// True when at least `dataset_share` of the features drifted.
+    pub dataset_drift: bool,
+    /// How many features drifted.
+    pub drifted_features: usize,
+    /// drifted_features / features (0 without features).
+    pub share_drifted: f64,
+    /// Per feature, drifted first, then by name.
+    pub features: Vec<FeatureDrift>,
+}
+
+impl DriftReport {
+    /// Aggregates per-feature verdicts.
+    pub fn new(mut features: Vec<FeatureDrift>, dataset_share: f64) -> Self {
+        features.sort_by(|a, b| {
+            b.drift_detected
+                .cmp(&a.drift_detected)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let drifted_features = features.iter().filter(|f| f.drift_detected).count();
+        let share_drifted = if features.is_empty() {
+            0.0
+        } else {
+            drifted_features as f64 / features.len() as f64
+        };
+        DriftReport {
+            dataset_drift: !features.is_empty() && share_drifted >= dataset_share,
+            drifted_features,
+            share_drifted,
+            features,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_choice_follows_evidentlys_rules() {
+        assert_eq!(auto_method(Kind::Numeric, 1000, 50), Method::Ks);
+        assert_eq!(auto_method(Kind::Numeric, 1000, 4), Method::ChiSquare);
+        assert_eq!(auto_method(Kind::Numeric, 500, 2), Method::ZTest);
+        assert_eq!(auto_method(Kind::Categorical, 1000, 7), Method::ChiSquare);
+        assert_eq!(auto_method(Kind::Categorical, 10, 2), Method::ZTest);
+        assert_eq!(auto_method(Kind::Numeric, 1001, 50), Method::Wasserstein);
+        assert_eq!(auto_method(Kind::Numeric, 5000, 5), Method::JensenShannon);
+        assert_eq!(
+            auto_method(Kind::Categorical, 5000, 50),
+            Method::JensenShannon
+        );
+    }
+
+    #[test]
+    fn overrides_win_over_the_default_choice() {
+        let mut options = DriftOptions::default();
+        options.default.threshold = Some(0.2);
+        options.overrides.insert(
+            "x".into(),
+            Choice {
+                method: Some(Method::Psi),
+                threshold: None,
+            },
+        );
+        assert_eq!(
+            options.choice("x"),
+            Choice {
+                method: Some(Method::Psi),
+                threshold: Some(0.2)
+            }
+        );
+        assert_eq!(
+            options.choice("y"),
+            Choice {
+                method: None,
+                threshold: Some(0.2)
+            }
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Drift statistics of a numeric feature.
+
+use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
+use super::{
+    auto_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics, Summary,
+};
+use crate::baseline::{sorted_finite, NumericProfile};
+use crate::sketch::NumericSketch;
+use crate::stats::bins::BinCounts;
+use crate::stats::cdf::{ks_statistic, wasserstein, PiecewiseCdf};
+use crate::stats::moments::Moments;
+use crate::stats::pvalues::ks_two_sample_pvalue;
+
+/// The reference side: its profile and its distribution (exact when the data
+/// was at hand, else as exact as the profile allows).
+#[derive(Debug, Clone)]
+pub struct NumericReference {
+    /// Summary, bins and distinct-value count.
+    pub profile: NumericProfile,
+    /// The distribution.
+    pub cdf: PiecewiseCdf,
+}
+
+impl NumericReference {
+    /// From a stored profile.
+    pub fn from_profile(profile: NumericProfile) -> Self {
+        let cdf = profile.cdf();
+        NumericReference { profile, cdf }
+    }
+
+    /// From the raw column: an exact distribution.
+    pub fn from_values(values: Vec<f64>) -> Self {
+        let rows = values.len();
+        let sorted = sorted_finite(values);
+        let profile = NumericProfile::from_sorted(&sorted, (rows - sorted.len()) as u64);
+        NumericReference {
+            profile,
+            cdf: PiecewiseCdf::from_sorted(&sorted),
+        }
+    }
+}
+
+/// The current side: distribution, counts on the reference bins, summary.
+#[derive(Debug, Clone)]
+pub struct NumericCurrent {
+    /// The distribution.
+    pub cdf: PiecewiseCdf,
+    /// Counts on the reference's bin edges.
+    pub bin_counts: Vec<f64>,
+    /// Count, missing and moments.
+    pub summary: Summary,
+}
+
+impl NumericCurrent {
+    /// From a window's sketch. Its exact value counts are used when it kept
+    /// them; bin counts come from the sketch when it was binned on
+    /// `edges`, else they are estimated from the distribution.
+    pub fn from_sketch(sketch: &NumericSketch, edges: &[f64]) -> Self {
+        let cdf = match &sketch.exact {
+            Some(values) => PiecewiseCdf::from_counts(values.iter().map(|(v, n)| (*v, *n as f64))),
+            None => PiecewiseCdf::from_digest(&sketch.digest),
+        };
+        let count = sketch.moments.count();
+        let bin_counts = if sketch.bins.edges() == edges {
+            sketch.bins.counts().iter().map(|n| *n as f64).collect()
+        } else {
+            estimated_bin_counts(&cdf, edges, count)
+        };
+        NumericCurrent {
+            cdf,
+            bin_counts,
+            summary: Summary::numeric(&sketch.moments, sketch.missing),
+        }
+    }
+
+    /// From the raw column, exactly.
+    pub fn from_values(values: Vec<f64>, edges: &[f64]) -> Self {
+        let rows = values.len();
+        let sorted = sorted_finite(values);
+        let mut bins = BinCounts::new(edges.to_vec());
+        let mut moments = Moments::default();
+        for x in &sorted {
+            bins.add(*x);
+            moments.add(*x);
+        }
+        NumericCurrent {
+            cdf: PiecewiseCdf::from_sorted(&sorted),
+            bin_counts: bins.counts().iter().map(|n| *n as f64).collect(),
+            summary: Summary::numeric(&moments, (rows - sorted.len()) as u64),
+        }
+    }
+}
+
+/// Tests a numeric feature. Fails only when a forced method cannot apply.
+pub fn numeric_drift(
+    name: &str,
+    reference: &NumericReference,
+    current: &NumericCurrent,
+    choice: Choice,
+) -> Result<FeatureDrift, MethodError> {
+    let profile = &reference.profile;
+    let binary = profile.unique <= 2;
+    let method = match choice.method {
+        Some(Method::ZTest) if !binary => {
+            return Err(MethodError {
+                method: "ztest",
+                feature: name.into(),
+                why: format!(
+                    "it needs a binary feature, the reference has {} values; use ks or wasserstein",
+                    profile.unique
+                ),
+            })
+        }
+        Some(method) => method,
+        None => auto_method(
+            Kind::Numeric,
+            profile.summary.count + profile.summary.missing,
+            profile.unique,
+        ),
+    };
+    let sides = (reference.profile.summary, current.summary);
+    let statistics = if sides.0.count == 0 || sides.1.count == 0 {
+        Statistics::default()
+    } else {
+        statistics(reference, current, method == Method::ChiSquare)
+    };
+    Ok(decide(
+        name,
+        Kind::Numeric,
+        method,
+        choice,
+        statistics,
+        sides,
+    ))
+}
+
+fn statistics(
+    reference: &NumericReference,
+    current: &NumericCurrent,
+    chi2_forced: bool,
+) -> Statistics {
+    let profile = &reference.profile;
+    let (n_ref, n_cur) = (profile.summary.count, current.summary.count);
+    let ks = ks_statistic(&reference.cdf, &current.cdf);
+    let w = wasserstein(&reference.cdf, &current.cdf);
+    // A constant reference has no spread to normalise by: the raw distance stands.
+    let std = profile.summary.std.unwrap_or(0.0);
+    let shares = current
+        .bin_counts
+        .iter()
+        .map(|c| c / n_cur as f64)
+        .collect::<Vec<_>>();
+    let chi2 = (profile.unique <= 5 || chi2_forced)
+        .then(|| chi_square(&profile.bin_frequencies, &current.bin_counts));
+    let z_p_value = (profile.unique <= 2).then(|| {
+        let first_ref = profile.bin_frequencies.first().copied().unwrap_or(0.0) * n_ref as f64;
+        let first_cur = current.bin_counts.first().copied().unwrap_or(0.0);
+        two_proportion_z_test(first_ref, n_ref as f64, first_cur, n_cur as f64)
+    });
+    Statistics {
+        ks_statistic: Some(ks),
+        ks_p_value: Some(ks_two_sample_pvalue(ks, n_ref, n_cur)),
+        wasserstein: Some(w),
+        wasserstein_normalized: Some(if std > 0.0 { w / std } else { w }),
+        psi: Some(psi(&profile.bin_frequencies, &shares)),
+        jensen_shannon: Some(jensen_shannon(&profile.bin_frequencies, &shares)),
+        chi2_statistic: chi2.map(|c| c.0),
+        chi2_p_value: chi2.map(|c| c.1),
+        z_p_value,
+    }
+}
+
+/// Counts per bin `(e_{i-1}, e_i]` read off a distribution of `count` values.
+fn estimated_bin_counts(cdf: &PiecewiseCdf, edges: &[f64], count: u64) -> Vec<f64> {
+    let mut at_edges: Vec<f64> = edges.iter().map(|e| cdf.at(*e)).collect();
+    at_edges.push(1.0);
+    let mut previous = 0.0;
+    at_edges
+        .into_iter()
+        .map(|f| {
+            let share = (f - previous).max(0.0);
+            previous = f;
+            share * count as f64
+        })
+        .collect()
+}

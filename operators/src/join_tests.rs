@@ -1,0 +1,116 @@
+use super::*;
+
+fn class(id: u32) -> Value {
+    Value::Class(id)
+}
+
+#[test]
+fn a_label_after_its_prediction_joins() {
+    let mut join = Join::new(1_000, 10);
+    assert_eq!(
+        join.on_prediction(key_of("a"), 3, 100, class(1)),
+        OnPrediction::Waiting
+    );
+    assert_eq!(
+        join.on_label(key_of("a"), 400, class(2)),
+        OnLabel::Joined {
+            version: 3,
+            prediction_time: 100,
+            prediction: class(1)
+        }
+    );
+    assert_eq!(
+        join.on_label(key_of("a"), 450, class(2)),
+        OnLabel::Duplicate
+    );
+}
+
+#[test]
+fn a_label_before_its_prediction_waits_and_joins() {
+    let mut join = Join::new(1_000, 10);
+    assert_eq!(
+        join.on_label(key_of("b"), 300, Value::Number(2.5)),
+        OnLabel::Waiting
+    );
+    assert_eq!(join.waiting_labels(), 1);
+    assert_eq!(
+        join.on_prediction(key_of("b"), 1, 200, Value::Number(2.0)),
+        OnPrediction::Joined {
+            label_time: 300,
+            label: Value::Number(2.5)
+        }
+    );
+    assert_eq!(join.waiting_labels(), 0);
+}
+
+#[test]
+fn duplicates_are_recognised_within_the_ttl() {
+    let mut join = Join::new(1_000, 10);
+    join.on_prediction(key_of("c"), 0, 100, class(0));
+    assert_eq!(
+        join.on_prediction(key_of("c"), 0, 150, class(0)),
+        OnPrediction::Duplicate
+    );
+    join.on_label(key_of("d"), 100, class(0));
+    assert_eq!(
+        join.on_label(key_of("d"), 120, class(0)),
+        OnLabel::Duplicate
+    );
+}
+
+#[test]
+fn expiry_reports_unlabeled_predictions_and_orphan_labels() {
+    let mut join = Join::new(1_000, 10);
+    join.on_prediction(key_of("old"), 7, 100, class(0));
+    join.on_prediction(key_of("labeled"), 7, 150, class(0));
+    join.on_label(key_of("labeled"), 200, class(0));
+    join.on_prediction(key_of("young"), 7, 900, class(0));
+    join.on_label(key_of("orphan"), 120, class(0));
+    let (unlabeled, orphans) = join.expire(1_500);
+    assert_eq!(
+        unlabeled,
+        vec![Unlabeled {
+            version: 7,
+            prediction_time: 100
+        }]
+    );
+    assert_eq!(orphans, 1);
+    assert_eq!(join.predictions(), 1, "only the young prediction remains");
+}
+
+#[test]
+fn waiting_labels_are_bounded() {
+    let mut join = Join::new(1_000, 2);
+    join.on_label(key_of("1"), 0, class(0));
+    join.on_label(key_of("2"), 0, class(0));
+    assert_eq!(join.on_label(key_of("3"), 0, class(0)), OnLabel::Overflow);
+}
+
+#[test]
+fn a_snapshot_restores_the_same_state() {
+    let mut join = Join::new(1_000, 10);
+    join.on_prediction(key_of("x"), 2, 10, Value::Number(1.5));
+    join.on_label(key_of("y"), 20, class(4));
+    let json = serde_json::to_string(&join).unwrap();
+    let mut restored: Join = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        restored.on_label(key_of("x"), 30, Value::Number(1.0)),
+        OnLabel::Joined {
+            version: 2,
+            prediction_time: 10,
+            prediction: Value::Number(1.5)
+        }
+    );
+    assert_eq!(
+        restored.on_prediction(key_of("y"), 0, 15, class(4)),
+        OnPrediction::Joined {
+            label_time: 20,
+            label: class(4)
+        }
+    );
+}
+
+#[test]
+fn a_slot_is_26_bytes() {
+    assert_eq!(std::mem::size_of::<Slot>(), 26);
+}

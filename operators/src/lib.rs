@@ -1,0 +1,19 @@
+//! Pure streaming operators and statistics: no I/O, no async, no Kafka.
+//! Every function here is deterministic given its input, so every number can
+//! be checked against an exact computation.
+
+pub mod baseline;
+pub mod drift;
+pub mod hash;
+pub mod intern;
+pub mod join;
+pub mod metrics;
+mod serde_pairs;
+pub mod sketch;
+pub mod stage1;
+pub mod stats;
+pub mod validate;
+pub mod window;
+
+#[cfg(test)]
+mod merge_tests;

@@ -1,0 +1,277 @@
+//! Per (model version, window) metrics, as a mergeable partial: stage 1 fills
+//! one per source partition, stage 2 merges them into the window's result.
+
+use std::collections::BTreeMap;
+
+use mlobs_schemas::{FeatureValue, PredictionEvent};
+use serde::{Deserialize, Serialize};
+
+use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec, SketchMismatch};
+use crate::stats::bins::BinCounts;
+use crate::stats::tdigest::TDigest;
+
+/// Upper bin edges of the confidence histogram: 0.05, 0.10, ..., 0.95.
+pub fn confidence_edges() -> Vec<f64> {
+    (1..20).map(|i| f64::from(i) * 0.05).collect()
+}
+
+/// Sum and count of one optional measurement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SumCount {
+    /// Sum of the values.
+    pub sum: f64,
+    /// How many values.
+    pub count: u64,
+}
+
+impl SumCount {
+    fn add(&mut self, value: Option<f64>) {
+        if let Some(v) = value.filter(|v| v.is_finite()) {
+            self.sum += v;
+            self.count += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &SumCount) {
+        self.sum += other.sum;
+        self.count += other.count;
+    }
+}
+
+/// Resource usage sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    /// CPU time in milliseconds.
+    pub cpu_time_ms: SumCount,
+    /// GPU memory in megabytes.
+    pub gpu_memory_mb: SumCount,
+    /// GPU utilisation (fraction).
+    pub gpu_utilization: SumCount,
+}
+
+/// Error sums of regression outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegressionErrors {
+    /// Scored outcomes.
+    pub count: u64,
+    /// Sum of |prediction - label|.
+    pub sum_abs: f64,
+    /// Sum of (prediction - label)^2.
+    pub sum_sq: f64,
+}
+
+impl RegressionErrors {
+    /// Mean absolute error.
+    pub fn mae(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_abs / self.count as f64)
+    }
+
+    /// Root mean squared error.
+    pub fn rmse(&self) -> Option<f64> {
+        (self.count > 0).then(|| (self.sum_sq / self.count as f64).sqrt())
+    }
+}
+
+/// Metrics of one model version in one window (from one source or merged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsPartial {
+    /// Inferences made in the window (failed ones included).
+    pub predictions: u64,
+    /// Failed inferences by error type.
+    pub errors: BTreeMap<String, u64>,
+    /// Outcomes that became known in the window.
+    pub labeled: u64,
+    /// Of those, classifications that were right.
+    pub correct: u64,
+    /// Predictions whose label did not arrive within the TTL, counted in the
+    /// window where the TTL ran out.
+    pub unlabeled: u64,
+    /// Confusion counts: predicted class -> true class -> count.
+    pub confusion: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Regression errors of the outcomes.
+    pub regression: RegressionErrors,
+    /// Histogram of confidences on [`confidence_edges`].
+    pub confidence: BinCounts,
+    /// Latency sketch in milliseconds.
+    pub latency: TDigest,
+    /// Resource usage sums.
+    pub resources: Resources,
+    /// Feature sketches by name.
+    pub features: BTreeMap<String, FeatureSketch>,
+}
+
+impl Default for MetricsPartial {
+    fn default() -> Self {
+        MetricsPartial {
+            predictions: 0,
+            errors: BTreeMap::new(),
+            labeled: 0,
+            correct: 0,
+            unlabeled: 0,
+            confusion: BTreeMap::new(),
+            regression: RegressionErrors::default(),
+            confidence: BinCounts::new(confidence_edges()),
+            latency: TDigest::default(),
+            resources: Resources::default(),
+            features: BTreeMap::new(),
+        }
+    }
+}
+
+/// A scored outcome's prediction and label, resolved to strings or numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scored<'a> {
+    /// Classification.
+    Classes { predicted: &'a str, actual: &'a str },
+    /// Regression.
+    Numbers { predicted: f64, actual: f64 },
+    /// A class and a number: counted as labeled, never correct.
+    Mismatched,
+}
+
+impl MetricsPartial {
+    /// Counts one inference and sketches its features. `specs` says how each
+    /// feature is sketched; a feature it does not name is sketched by the
+    /// kind of its first value.
+    pub fn add_prediction(
+        &mut self,
+        event: &PredictionEvent,
+        specs: &BTreeMap<String, FeatureSpec>,
+    ) {
+        self.predictions += 1;
+        if let Some(error) = &event.error {
+            *self.errors.entry(error.error_type.clone()).or_default() += 1;
+        }
+        if let Some(confidence) = event.confidence {
+            self.confidence.add(confidence);
+        }
+        self.latency.add(event.latency_ms);
+        if let Some(r) = &event.resources {
+            self.resources.cpu_time_ms.add(r.cpu_time_ms);
+            self.resources.gpu_memory_mb.add(r.gpu_memory_mb);
+            self.resources.gpu_utilization.add(r.gpu_utilization);
+        }
+        for (name, value) in &event.features {
+            self.add_feature(name, value.as_ref(), specs);
+        }
+    }
+
+    fn add_feature(
+        &mut self,
+        name: &str,
+        value: Option<&FeatureValue>,
+        specs: &BTreeMap<String, FeatureSpec>,
+    ) {
+        let inferred;
+        let spec = match specs.get(name) {
+            Some(spec) => spec,
+            None => {
+                inferred = match value {
+                    Some(FeatureValue::Categorical(_)) => {
+                        FeatureSpec::Categorical(Default::default())
+                    }
+                    _ => FeatureSpec::Numeric(NumericSpec::default()),
+                };
+                &inferred
+            }
+        };
+        let sketch = match self.features.get_mut(name) {
+            Some(sketch) => sketch,
+            None => self
+                .features
+                .entry(name.to_string())
+                .or_insert_with(|| FeatureSketch::new(spec)),
+        };
+        match (sketch, spec) {
+            (FeatureSketch::Numeric(s), FeatureSpec::Numeric(spec)) => {
+                // A string where a number belongs counts as missing.
+                let number = match value {
+                    Some(FeatureValue::Numeric(x)) => Some(*x),
+                    _ => None,
+                };
+                s.add(number, spec);
+            }
+            (FeatureSketch::Categorical(s), FeatureSpec::Categorical(spec)) => match value {
+                Some(FeatureValue::Categorical(label)) => s.add(Some(label), spec),
+                // A number where a label belongs is taken as its text.
+                Some(FeatureValue::Numeric(x)) => s.add(Some(&x.to_string()), spec),
+                None => s.add(None, spec),
+            },
+            // The spec changed kind since the sketch was made (a new
+            // baseline): the sketch keeps its kind, the value is missing.
+            (FeatureSketch::Numeric(s), _) => s.missing += 1,
+            (FeatureSketch::Categorical(s), _) => s.missing += 1,
+        }
+    }
+
+    /// Counts one outcome that became known in this window.
+    pub fn add_outcome(&mut self, scored: Scored<'_>) {
+        self.labeled += 1;
+        match scored {
+            Scored::Classes { predicted, actual } => {
+                if predicted == actual {
+                    self.correct += 1;
+                }
+                *self
+                    .confusion
+                    .entry(predicted.to_string())
+                    .or_default()
+                    .entry(actual.to_string())
+                    .or_default() += 1;
+            }
+            Scored::Numbers { predicted, actual } => {
+                let error = predicted - actual;
+                self.regression.count += 1;
+                self.regression.sum_abs += error.abs();
+                self.regression.sum_sq += error * error;
+            }
+            Scored::Mismatched => {}
+        }
+    }
+
+    /// Accuracy of the classifications labeled in this window.
+    pub fn accuracy(&self) -> Option<f64> {
+        let classified = self.labeled - self.regression.count;
+        (classified > 0).then(|| self.correct as f64 / classified as f64)
+    }
+
+    /// Folds `other` in. Counts add exactly; sketches merge.
+    pub fn merge(&mut self, other: &MetricsPartial) -> Result<(), SketchMismatch> {
+        self.confidence.merge(&other.confidence)?;
+        for (name, sketch) in &other.features {
+            match self.features.get_mut(name) {
+                Some(mine) => mine.merge(sketch)?,
+                None => {
+                    self.features.insert(name.clone(), sketch.clone());
+                }
+            }
+        }
+        self.predictions += other.predictions;
+        self.labeled += other.labeled;
+        self.correct += other.correct;
+        self.unlabeled += other.unlabeled;
+        for (error, n) in &other.errors {
+            *self.errors.entry(error.clone()).or_default() += n;
+        }
+        for (predicted, row) in &other.confusion {
+            let mine = self.confusion.entry(predicted.clone()).or_default();
+            for (actual, n) in row {
+                *mine.entry(actual.clone()).or_default() += n;
+            }
+        }
+        self.regression.count += other.regression.count;
+        self.regression.sum_abs += other.regression.sum_abs;
+        self.regression.sum_sq += other.regression.sum_sq;
+        self.latency.merge(&other.latency);
+        self.resources
+            .cpu_time_ms
+            .merge(&other.resources.cpu_time_ms);
+        self.resources
+            .gpu_memory_mb
+            .merge(&other.resources.gpu_memory_mb);
+        self.resources
+            .gpu_utilization
+            .merge(&other.resources.gpu_utilization);
+        Ok(())
+    }
+}

@@ -1,0 +1,405 @@
+//! Stage 1 of the pipeline for one source partition: validate, join
+//! predictions with labels, and keep per (window, model version) metrics
+//! until the watermark closes the window.
+//!
+//! Pure: the runtime feeds it decoded events in partition order, asks it to
+//! advance, ships what it returns, and checkpoints it (it is serde).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionEvent};
+use serde::{Deserialize, Serialize};
+
+use crate::intern::Interner;
+use crate::join::{key_of, Join, OnLabel, OnPrediction, Value, MAX_VERSIONS};
+use crate::metrics::{MetricsPartial, Scored};
+use crate::sketch::FeatureSpec;
+use crate::validate::{validate_label, validate_prediction, Invalid};
+use crate::window::{Watermark, Windows};
+
+/// Input numbers for the watermark.
+const PREDICTIONS: usize = 0;
+const LABELS: usize = 1;
+
+/// How stage 1 cuts and joins.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stage1Config {
+    /// Tumbling windows.
+    pub windows: Windows,
+    /// How long a prediction waits for its label (event time).
+    pub label_ttl_ms: i64,
+    /// Labels that may wait for their prediction.
+    pub max_pending_labels: usize,
+}
+
+/// How each feature of a model version is sketched (from its baseline).
+pub type FeatureSpecs = Arc<BTreeMap<String, FeatureSpec>>;
+
+/// Events that did not make it into a window, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Predictions whose window had closed.
+    pub late_predictions: u64,
+    /// Labels whose window had closed.
+    pub late_labels: u64,
+    /// Predictions with an id seen within the TTL.
+    pub duplicate_predictions: u64,
+    /// Labels for an already labeled prediction, or repeated while waiting.
+    pub duplicate_labels: u64,
+    /// Labels whose prediction never came within the TTL.
+    pub orphan_labels: u64,
+    /// Labels dropped because too many were waiting.
+    pub label_overflow: u64,
+}
+
+/// A prediction joined with its label, for the outcomes history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinedOutcome {
+    /// The prediction's id.
+    pub prediction_id: String,
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub version: String,
+    /// What the model said.
+    pub prediction: Outcome,
+    /// What was true.
+    pub label: Outcome,
+    /// Prediction event time (ms).
+    pub prediction_time: i64,
+    /// Label event time (ms), which decides the window.
+    pub label_time: i64,
+}
+
+/// Metrics of a closed window for one model version from this partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClosedPartial {
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub version: String,
+    /// Window start (ms, inclusive).
+    pub window_start: i64,
+    /// Window end (ms, exclusive).
+    pub window_end: i64,
+    /// The metrics.
+    pub metrics: MetricsPartial,
+}
+
+/// Stage-1 state of one partition.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Stage1 {
+    config: Stage1Config,
+    join: Join,
+    watermark: Watermark,
+    versions: Interner,
+    classes: Interner,
+    #[serde(with = "crate::serde_pairs")]
+    open: BTreeMap<(i64, u32), MetricsPartial>,
+    /// Windows up to (excluding) this start are closed.
+    closed_before: Option<i64>,
+    counters: Counters,
+    /// Feature specs by (model, version), as set by the runtime.
+    #[serde(skip)]
+    specs: HashMap<(String, String), FeatureSpecs>,
+    /// The same, by interned version id (a cache of `specs`).
+    #[serde(skip)]
+    specs_by_version: Vec<Option<FeatureSpecs>>,
+    /// Reused to build interner keys without allocating.
+    #[serde(skip)]
+    key_buffer: String,
+}
+
+impl Stage1 {
+    /// Empty state.
+    pub fn new(config: Stage1Config) -> Self {
+        Stage1 {
+            config,
+            join: Join::new(config.label_ttl_ms, config.max_pending_labels),
+            watermark: Watermark::new(2),
+            versions: Interner::default(),
+            classes: Interner::default(),
+            open: BTreeMap::new(),
+            closed_before: None,
+            counters: Counters::default(),
+            specs: HashMap::new(),
+            specs_by_version: Vec::new(),
+            key_buffer: String::new(),
+        }
+    }
+
+    /// Sets how the features of `model`/`version` are sketched.
+    pub fn set_specs(&mut self, model: &str, version: &str, specs: FeatureSpecs) {
+        self.specs
+            .insert((model.to_string(), version.to_string()), specs);
+        self.specs_by_version.clear();
+    }
+
+    /// Takes one prediction. Invalid ones are refused with a reason.
+    pub fn on_prediction(
+        &mut self,
+        event: &PredictionEvent,
+    ) -> Result<Option<JoinedOutcome>, Invalid> {
+        validate_prediction(event)?;
+        let version = self.version_id(&event.model, &event.version)?;
+        let watermark = self.watermark.current();
+        self.watermark.observe(PREDICTIONS, event.event_time);
+        if self.config.windows.is_late(event.event_time, watermark) {
+            self.counters.late_predictions += 1;
+            return Ok(None);
+        }
+        let joined = if event.error.is_none() {
+            let value = self.value_of(&event.prediction);
+            match self.join.on_prediction(
+                key_of(&event.prediction_id),
+                version,
+                event.event_time,
+                value,
+            ) {
+                OnPrediction::Duplicate => {
+                    self.counters.duplicate_predictions += 1;
+                    return Ok(None);
+                }
+                OnPrediction::Waiting => None,
+                OnPrediction::Joined { label_time, label } => Some((label_time, label)),
+            }
+        } else {
+            None
+        };
+        let specs = self.specs_of(version, event);
+        let start = self.config.windows.start_of(event.event_time);
+        self.open
+            .entry((start, version))
+            .or_default()
+            .add_prediction(event, &specs);
+        Ok(joined.map(|(label_time, label)| {
+            let label = self.outcome_of(label);
+            self.score(
+                version,
+                event.prediction.clone(),
+                label,
+                event.event_time,
+                label_time,
+                &event.prediction_id,
+            )
+        }))
+    }
+
+    /// Takes one label. Invalid ones are refused with a reason.
+    pub fn on_label(&mut self, event: &GroundTruthEvent) -> Result<Option<JoinedOutcome>, Invalid> {
+        validate_label(event)?;
+        let watermark = self.watermark.current();
+        self.watermark.observe(LABELS, event.event_time);
+        if self.config.windows.is_late(event.event_time, watermark) {
+            self.counters.late_labels += 1;
+            return Ok(None);
+        }
+        let value = self.value_of(&event.label);
+        match self
+            .join
+            .on_label(key_of(&event.prediction_id), event.event_time, value)
+        {
+            OnLabel::Joined {
+                version,
+                prediction_time,
+                prediction,
+            } => {
+                let prediction = self.outcome_of(prediction);
+                Ok(Some(self.score(
+                    version,
+                    prediction,
+                    event.label.clone(),
+                    prediction_time,
+                    event.event_time,
+                    &event.prediction_id,
+                )))
+            }
+            OnLabel::Waiting => Ok(None),
+            OnLabel::Duplicate => {
+                self.counters.duplicate_labels += 1;
+                Ok(None)
+            }
+            OnLabel::Overflow => {
+                self.counters.label_overflow += 1;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Marks input 0 (predictions) or 1 (labels) idle, so that it does not
+    /// hold the watermark back.
+    pub fn set_idle(&mut self, input: usize, idle: bool) {
+        self.watermark.set_idle(input, idle);
+    }
+
+    /// Expires the join and closes every window the watermark has passed.
+    /// Returns the closed partials, ascending by window then model/version.
+    pub fn advance(&mut self) -> Vec<ClosedPartial> {
+        let Some(watermark) = self.watermark.current() else {
+            return Vec::new();
+        };
+        let windows = self.config.windows;
+        let (unlabeled, orphans) = self.join.expire(watermark);
+        self.counters.orphan_labels += orphans;
+        for u in unlabeled {
+            // Counted where the TTL ran out: that window is still open here.
+            let start = windows.start_of(u.prediction_time + self.config.label_ttl_ms);
+            self.open.entry((start, u.version)).or_default().unlabeled += 1;
+        }
+        let mut closed = Vec::new();
+        while let Some(entry) = self.open.first_entry() {
+            let (start, version) = *entry.key();
+            if windows.closes_at(start) > watermark {
+                break;
+            }
+            let metrics = entry.remove();
+            let (model, version) = self.version_names(version);
+            closed.push(ClosedPartial {
+                model,
+                version,
+                window_start: start,
+                window_end: start + windows.size_ms,
+                metrics,
+            });
+        }
+        closed.sort_by(|a, b| {
+            (a.window_start, &a.model, &a.version).cmp(&(b.window_start, &b.model, &b.version))
+        });
+        let first_open = windows
+            .start_of(watermark - windows.allowed_lateness_ms - windows.size_ms)
+            + windows.size_ms;
+        self.closed_before = Some(self.closed_before.map_or(first_open, |c| c.max(first_open)));
+        closed
+    }
+
+    /// Closes every open window now, whatever the watermark: the runtime
+    /// calls this when both inputs have been idle for a while (or at the end
+    /// of a replay). Events that arrive later for these windows are late.
+    pub fn flush(&mut self) -> Vec<ClosedPartial> {
+        let mut closed = self.advance();
+        let Some(last) = self.open.last_key_value().map(|((start, _), _)| *start) else {
+            return closed;
+        };
+        self.watermark
+            .advance_to(self.config.windows.closes_at(last));
+        closed.extend(self.advance());
+        closed
+    }
+
+    /// Every window starting before this is closed (after an `advance`).
+    pub fn closed_before(&self) -> Option<i64> {
+        self.closed_before
+    }
+
+    /// Counts of events that did not make it into a window.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Predictions and labels held by the join.
+    pub fn join_size(&self) -> (usize, usize) {
+        (self.join.predictions(), self.join.waiting_labels())
+    }
+
+    fn version_id(&mut self, model: &str, version: &str) -> Result<u32, Invalid> {
+        self.key_buffer.clear();
+        self.key_buffer.extend([model, "\u{0}", version]);
+        if let Some(id) = self.versions.get(&self.key_buffer) {
+            return Ok(id);
+        }
+        if self.versions.len() as u32 >= MAX_VERSIONS {
+            return Err(Invalid::new(
+                "too_many_versions",
+                format!("more than {MAX_VERSIONS} model versions in one partition"),
+            ));
+        }
+        Ok(self.versions.intern(&self.key_buffer))
+    }
+
+    /// The feature specs of interned `version` (looked up by name once).
+    fn specs_of(&mut self, version: u32, event: &PredictionEvent) -> FeatureSpecs {
+        let index = version as usize;
+        if self.specs_by_version.len() <= index {
+            self.specs_by_version.resize(index + 1, None);
+        }
+        self.specs_by_version[index]
+            .get_or_insert_with(|| {
+                self.specs
+                    .get(&(event.model.clone(), event.version.clone()))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
+
+    fn version_names(&self, id: u32) -> (String, String) {
+        let (model, version) = self
+            .versions
+            .name(id)
+            .split_once('\u{0}')
+            .expect("interned as model\\0version");
+        (model.to_string(), version.to_string())
+    }
+
+    fn value_of(&mut self, outcome: &Outcome) -> Value {
+        match outcome {
+            Outcome::Class(class) => Value::Class(self.classes.intern(class)),
+            Outcome::Value(x) => Value::Number(*x),
+        }
+    }
+
+    fn outcome_of(&self, value: Value) -> Outcome {
+        match value {
+            Value::Class(id) => Outcome::Class(self.classes.name(id).to_string()),
+            Value::Number(x) => Outcome::Value(x),
+        }
+    }
+
+    /// Counts a joined outcome in the window of its label time (unless that
+    /// window has closed: a prediction that came long after its label).
+    fn score(
+        &mut self,
+        version: u32,
+        prediction: Outcome,
+        label: Outcome,
+        prediction_time: i64,
+        label_time: i64,
+        prediction_id: &str,
+    ) -> JoinedOutcome {
+        let scored = match (&prediction, &label) {
+            (Outcome::Class(p), Outcome::Class(a)) => Scored::Classes {
+                predicted: p,
+                actual: a,
+            },
+            (Outcome::Value(p), Outcome::Value(a)) => Scored::Numbers {
+                predicted: *p,
+                actual: *a,
+            },
+            _ => Scored::Mismatched,
+        };
+        let windows = self.config.windows;
+        if windows.is_late(label_time, self.watermark.current()) {
+            self.counters.late_labels += 1;
+        } else {
+            self.open
+                .entry((windows.start_of(label_time), version))
+                .or_default()
+                .add_outcome(scored);
+        }
+        let (model, version) = self.version_names(version);
+        JoinedOutcome {
+            prediction_id: prediction_id.to_string(),
+            model,
+            version,
+            prediction,
+            label,
+            prediction_time,
+            label_time,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "stage1_tests.rs"]
+mod tests;

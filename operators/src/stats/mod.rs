@@ -1,0 +1,8 @@
+//! Statistics: sketches, distributions and special functions.
+
+pub mod bins;
+pub mod cdf;
+pub mod moments;
+pub mod pvalues;
+pub mod quantile;
+pub mod tdigest;

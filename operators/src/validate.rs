@@ -1,0 +1,86 @@
+//! Checks on decoded events that the schema cannot express. A record that
+//! fails goes to the dead-letter topic with the reason.
+
+use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionEvent};
+
+/// Why an event was refused: a short stable reason and a detail for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}: {detail}")]
+pub struct Invalid {
+    /// Stable short reason (dead-letter header, metric label).
+    pub reason: &'static str,
+    /// What exactly is wrong.
+    pub detail: String,
+}
+
+impl Invalid {
+    /// An invalid-event error.
+    pub fn new(reason: &'static str, detail: impl Into<String>) -> Self {
+        Invalid {
+            reason,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Event times before 2000-01-01 or after 2200-01-01 are taken as unit mistakes
+/// (seconds or microseconds instead of milliseconds).
+const PLAUSIBLE_MS: std::ops::Range<i64> = 946_684_800_000..7_258_118_400_000;
+
+/// Checks a prediction.
+pub fn validate_prediction(event: &PredictionEvent) -> Result<(), Invalid> {
+    for (field, value) in [
+        ("prediction_id", &event.prediction_id),
+        ("model", &event.model),
+        ("version", &event.version),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Invalid::new("missing_field", format!("{field} is empty")));
+        }
+    }
+    check_time(event.event_time)?;
+    if !(event.latency_ms.is_finite() && event.latency_ms >= 0.0) {
+        return Err(Invalid::new(
+            "invalid_latency",
+            format!("latency_ms is {}", event.latency_ms),
+        ));
+    }
+    if let Some(c) = event.confidence {
+        if !(0.0..=1.0).contains(&c) {
+            return Err(Invalid::new(
+                "invalid_confidence",
+                format!("confidence {c} is outside [0, 1]"),
+            ));
+        }
+    }
+    check_outcome("prediction", &event.prediction)
+}
+
+/// Checks a label.
+pub fn validate_label(event: &GroundTruthEvent) -> Result<(), Invalid> {
+    if event.prediction_id.trim().is_empty() {
+        return Err(Invalid::new("missing_field", "prediction_id is empty"));
+    }
+    check_time(event.event_time)?;
+    check_outcome("label", &event.label)
+}
+
+fn check_time(t: i64) -> Result<(), Invalid> {
+    if PLAUSIBLE_MS.contains(&t) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "invalid_event_time",
+            format!("event_time {t} is not milliseconds since 1970 between 2000 and 2200"),
+        ))
+    }
+}
+
+fn check_outcome(field: &str, outcome: &Outcome) -> Result<(), Invalid> {
+    match outcome {
+        Outcome::Value(x) if !x.is_finite() => {
+            Err(Invalid::new("invalid_value", format!("{field} is {x}")))
+        }
+        _ => Ok(()),
+    }
+}
