@@ -6,6 +6,7 @@ pub mod codec;
 pub mod events;
 pub mod kafka;
 pub mod logger;
+pub mod time;
 
 pub use codec::{encode, AvroRecord, DecodeError, EncodeError, Encoder, WriterSchemas};
 pub use events::{

@@ -216,7 +216,7 @@ impl Sender {
                         withhold_features(&mut event);
                     }
                     match encoder.encode(&event) {
-                        Ok(payload) => self.produce(&event.prediction_id, &payload),
+                        Ok(payload) => self.produce(&event.prediction_id, event.event_time, &payload),
                         Err(_) => {
                             self.counters.failed.fetch_add(1, Ordering::Relaxed);
                         }
@@ -233,8 +233,10 @@ impl Sender {
 
     /// Produces one record, waiting for room in librdkafka's queue. Only this
     /// thread waits; callers of `log` see the bounded queue fill and drop.
-    fn produce(&self, key: &str, payload: &[u8]) {
-        let mut record = BaseRecord::to(&self.topic).key(key).payload(payload);
+    /// The record's Kafka timestamp is the event time, so that
+    /// `offsets_for_times` (and `mlobs replay --from`) work in event time.
+    fn produce(&self, key: &str, event_time: i64, payload: &[u8]) {
+        let mut record = BaseRecord::to(&self.topic).key(key).payload(payload).timestamp(event_time);
         loop {
             match self.producer.send(record) {
                 Ok(()) => return,

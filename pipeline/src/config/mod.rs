@@ -8,12 +8,21 @@
 //! `MLOBS_LIBRDKAFKA_<KEY>` with dots written as underscores
 //! (`MLOBS_LIBRDKAFKA_SASL_PASSWORD` sets `sasl.password`).
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use mlobs_schemas::WriterSchemas;
 use serde::{Deserialize, Serialize};
+
+mod env;
+mod kafka;
+mod processing;
+mod services;
+
+pub use env::env_name;
+pub use kafka::{Groups, KafkaConfig, Topics};
+pub use processing::{BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
+pub use services::{ClickHouseConfig, MetricsConfig, MlflowConfig};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24,139 +33,20 @@ pub struct Config {
     pub schemas_dir: String,
     /// Kafka cluster, topics and consumer groups.
     pub kafka: KafkaConfig,
+    /// Event-time windows.
+    pub windows: WindowsConfig,
+    /// Joining predictions with labels.
+    pub join: JoinConfig,
+    /// Checkpoints, idleness, completion of windows.
+    pub runtime: RuntimeConfig,
+    /// Where baselines come from.
+    pub baselines: BaselinesConfig,
     /// ClickHouse, where history is kept.
     pub clickhouse: ClickHouseConfig,
     /// The Prometheus endpoint mlobs serves.
     pub metrics: MetricsConfig,
     /// MLflow, the model registry.
     pub mlflow: MlflowConfig,
-}
-
-/// Where Kafka is and how mlobs uses it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KafkaConfig {
-    /// Bootstrap servers, `host:port[,host:port...]`.
-    pub brokers: String,
-    /// Partitions of every topic `mlobs topics create` makes. Predictions and
-    /// labels must have the same count (they are co-partitioned).
-    pub partitions: i32,
-    /// Topic names.
-    pub topics: Topics,
-    /// Consumer group ids.
-    pub groups: Groups,
-    /// librdkafka settings passed through unchanged: `security.protocol`,
-    /// `sasl.*`, `ssl.*` and so on, for clusters with authentication.
-    pub librdkafka: BTreeMap<String, String>,
-}
-
-impl Default for KafkaConfig {
-    fn default() -> Self {
-        KafkaConfig {
-            brokers: "127.0.0.1:9092".into(),
-            partitions: 4,
-            topics: Topics::default(),
-            groups: Groups::default(),
-            librdkafka: BTreeMap::new(),
-        }
-    }
-}
-
-/// Names of the topics mlobs reads and writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Topics {
-    /// PredictionEvents from model servers, keyed by prediction_id.
-    pub predictions: String,
-    /// GroundTruthEvents, keyed by prediction_id, co-partitioned with predictions.
-    pub labels: String,
-    /// Records that could not be decoded or validated, with the reason in a header.
-    pub dlq: String,
-}
-
-impl Default for Topics {
-    fn default() -> Self {
-        Topics {
-            predictions: "mlobs.predictions".into(),
-            labels: "mlobs.labels".into(),
-            dlq: "mlobs.dlq".into(),
-        }
-    }
-}
-
-impl Topics {
-    /// Every topic with its config key, in creation order.
-    pub fn all(&self) -> [(&'static str, &str); 3] {
-        [
-            ("kafka.topics.predictions", &self.predictions),
-            ("kafka.topics.labels", &self.labels),
-            ("kafka.topics.dlq", &self.dlq),
-        ]
-    }
-}
-
-/// Consumer group ids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Groups {
-    /// Stage 1: joins predictions with labels.
-    pub join: String,
-}
-
-impl Default for Groups {
-    fn default() -> Self {
-        Groups {
-            join: "mlobs-join".into(),
-        }
-    }
-}
-
-/// ClickHouse connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ClickHouseConfig {
-    /// HTTP interface, `http://host:8123`.
-    pub url: String,
-}
-
-impl Default for ClickHouseConfig {
-    fn default() -> Self {
-        ClickHouseConfig {
-            url: "http://127.0.0.1:8123".into(),
-        }
-    }
-}
-
-/// The metrics endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MetricsConfig {
-    /// Address `/metrics` listens on.
-    pub listen: String,
-}
-
-impl Default for MetricsConfig {
-    fn default() -> Self {
-        MetricsConfig {
-            listen: "127.0.0.1:9464".into(),
-        }
-    }
-}
-
-/// MLflow tracking server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MlflowConfig {
-    /// Base URL, `http://host:5000`.
-    pub url: String,
-}
-
-impl Default for MlflowConfig {
-    fn default() -> Self {
-        MlflowConfig {
-            url: "http://127.0.0.1:5000".into(),
-        }
-    }
 }
 
 /// A configuration that cannot be used, with what to do about it.
@@ -214,7 +104,7 @@ impl Config {
     ) -> Result<(), ConfigError> {
         let mut tree = toml::Value::try_from(&*self).expect("a Config always serializes");
         let mut keys = Vec::new();
-        leaf_keys(&tree, String::new(), &mut keys);
+        env::leaf_keys(&tree, String::new(), &mut keys);
         for (name, value) in env {
             if let Some(setting) = name.strip_prefix("MLOBS_LIBRDKAFKA_") {
                 let key = setting.to_lowercase().replace('_', ".");
@@ -224,7 +114,7 @@ impl Config {
             let Some(key) = keys.iter().find(|k| env_name(k) == name) else {
                 continue;
             };
-            set_leaf(&mut tree, key, &value, &name)?;
+            env::set_leaf(&mut tree, key, &value, &name)?;
         }
         let librdkafka = std::mem::take(&mut self.kafka.librdkafka);
         *self = tree
@@ -293,6 +183,27 @@ impl Config {
                 return Err(invalid(key, url, "use an http:// or https:// URL"));
             }
         }
+        if self.windows.size_ms < 1_000 || self.windows.allowed_lateness_ms < 0 {
+            return Err(invalid(
+                "windows.size_ms",
+                &self.windows.size_ms,
+                "windows are at least 1000 ms and lateness is not negative",
+            ));
+        }
+        if self.join.label_ttl_ms <= 0 || self.join.max_pending_labels == 0 {
+            return Err(invalid(
+                "join.label_ttl_ms",
+                &self.join.label_ttl_ms,
+                "give a positive TTL and room for pending labels",
+            ));
+        }
+        if self.runtime.channel_capacity == 0 || self.runtime.checkpoint_interval_ms == 0 {
+            return Err(invalid(
+                "runtime.channel_capacity",
+                &self.runtime.channel_capacity,
+                "give positive capacities and intervals",
+            ));
+        }
         if self.metrics.listen.parse::<SocketAddr>().is_err() {
             return Err(invalid(
                 "metrics.listen",
@@ -304,51 +215,5 @@ impl Config {
     }
 }
 
-/// `kafka.topics.dlq` -> `MLOBS_KAFKA_TOPICS_DLQ`.
-pub fn env_name(key: &str) -> String {
-    format!("MLOBS_{}", key.replace(['.', '-'], "_").to_uppercase())
-}
-
-fn leaf_keys(value: &toml::Value, prefix: String, out: &mut Vec<String>) {
-    match value {
-        toml::Value::Table(table) => {
-            for (name, child) in table {
-                let key = if prefix.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{prefix}.{name}")
-                };
-                leaf_keys(child, key, out);
-            }
-        }
-        _ => out.push(prefix),
-    }
-}
-
-/// Replaces the leaf at `key` with `raw`, parsed as the type the leaf has.
-fn set_leaf(tree: &mut toml::Value, key: &str, raw: &str, var: &str) -> Result<(), ConfigError> {
-    let mut node = tree;
-    for part in key.split('.') {
-        node = node.get_mut(part).expect("key paths come from this tree");
-    }
-    let wrong = |kind: &str| ConfigError::Invalid {
-        key: format!("{key} (from {var})"),
-        value: raw.into(),
-        allowed: format!("must be {kind}"),
-    };
-    *node = match node {
-        toml::Value::Integer(_) => {
-            toml::Value::Integer(raw.parse().map_err(|_| wrong("an integer"))?)
-        }
-        toml::Value::Float(_) => toml::Value::Float(raw.parse().map_err(|_| wrong("a number"))?),
-        toml::Value::Boolean(_) => {
-            toml::Value::Boolean(raw.parse().map_err(|_| wrong("true or false"))?)
-        }
-        _ => toml::Value::String(raw.into()),
-    };
-    Ok(())
-}
-
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;
