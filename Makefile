@@ -6,7 +6,7 @@ JOBS ?= 2
 STACK := infra/stack.sh
 MLOBS := target/release/mlobs
 
-.PHONY: up down status clean-state topics build release test lint bench demo
+.PHONY: up down status clean-state build release test lint bench demo
 
 up:            ## install (once) and start Kafka, ClickHouse, Prometheus, Alertmanager, MLflow
 	$(STACK) up
@@ -26,10 +26,6 @@ build:
 release:
 	$(CARGO) build -j$(JOBS) --release -p mlobs-cli
 
-topics: release up
-	$(MLOBS) topics create
-	$(MLOBS) topics check
-
 test: up       ## start the stack, run every test against it, then check the stack scripts (ends with the stack down)
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
@@ -38,10 +34,10 @@ lint:          ## clippy with warnings as errors, and formatting
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 
-bench: release   ## benchmarks: operators in-process, then `mlobs drift` on 1M x 50 CSVs
-	$(CARGO) bench -j$(JOBS) -p mlobs-operators
+bench: release up   ## benchmarks: operators and runtime in process, end to end through tansu, `mlobs drift` on 1M x 50 CSVs
+	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline
+	bench/pipeline_e2e.sh
 	bench/drift_cli.sh
 
-demo: topics   ## simulate a model with two versions and watch it through the pipeline
-	$(MLOBS) simulate --count 3000 --rate 500 --label-delay-ms 2000
-	$(MLOBS) run --exit-when-idle 5 --report-every 2
+demo: release up   ## play scenarios/drift.toml through the pipeline and print the window results
+	infra/demo.sh

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use mlobs_pipeline::Config;
 
 /// Watch ML models in production: joins predictions with ground truth from
-/// Kafka and reports per-version quality.
+/// Kafka, computes per-version quality and drift per window.
 #[derive(Parser)]
 #[command(name = "mlobs", version)]
 struct Cli {
@@ -30,8 +30,12 @@ enum Command {
     Topics(commands::topics::Args),
     /// Send simulated predictions and delayed labels to Kafka.
     Simulate(commands::simulate::Args),
-    /// Join predictions with labels and report per-version counts.
+    /// Run the pipeline: join predictions with labels, window, evaluate, publish.
     Run(commands::run::Args),
+    /// Print window results from the window-metrics topic.
+    Windows(commands::windows::Args),
+    /// Re-process a time range of the input topics into a fresh consumer group.
+    Replay(commands::replay::Args),
     /// Profile training data into a baseline file.
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
@@ -51,6 +55,8 @@ fn main() -> ExitCode {
         Command::Topics(args) => commands::topics::execute(&config, args),
         Command::Simulate(args) => commands::simulate::execute(&config, args),
         Command::Run(args) => commands::run::execute(&config, args),
+        Command::Windows(args) => commands::windows::execute(&config, args),
+        Command::Replay(args) => commands::replay::execute(&config, args),
         Command::Baseline(args) => commands::baseline::execute(args),
         Command::Drift(args) => commands::drift::execute(args),
     };

@@ -11,6 +11,7 @@ pub mod metrics;
 mod serde_pairs;
 pub mod sketch;
 pub mod stage1;
+pub mod stage2;
 pub mod stats;
 pub mod validate;
 pub mod window;

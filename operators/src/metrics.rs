@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use mlobs_schemas::{FeatureValue, PredictionEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec, SketchMismatch};
+use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec};
 use crate::stats::bins::BinCounts;
 use crate::stats::tdigest::TDigest;
 
@@ -92,6 +92,8 @@ pub struct MetricsPartial {
     pub regression: RegressionErrors,
     /// Histogram of confidences on [`confidence_edges`].
     pub confidence: BinCounts,
+    /// Sum and count of confidences, for their mean.
+    pub confidence_sum: SumCount,
     /// Latency sketch in milliseconds.
     pub latency: TDigest,
     /// Resource usage sums.
@@ -111,6 +113,7 @@ impl Default for MetricsPartial {
             confusion: BTreeMap::new(),
             regression: RegressionErrors::default(),
             confidence: BinCounts::new(confidence_edges()),
+            confidence_sum: SumCount::default(),
             latency: TDigest::default(),
             resources: Resources::default(),
             features: BTreeMap::new(),
@@ -144,6 +147,7 @@ impl MetricsPartial {
         }
         if let Some(confidence) = event.confidence {
             self.confidence.add(confidence);
+            self.confidence_sum.add(Some(confidence));
         }
         self.latency.add(event.latency_ms);
         if let Some(r) = &event.resources {
@@ -236,11 +240,11 @@ impl MetricsPartial {
     }
 
     /// Folds `other` in. Counts add exactly; sketches merge.
-    pub fn merge(&mut self, other: &MetricsPartial) -> Result<(), SketchMismatch> {
-        self.confidence.merge(&other.confidence)?;
+    pub fn merge(&mut self, other: &MetricsPartial) {
+        self.confidence.merge_or_forget_bins(&other.confidence);
         for (name, sketch) in &other.features {
             match self.features.get_mut(name) {
-                Some(mine) => mine.merge(sketch)?,
+                Some(mine) => mine.merge(sketch),
                 None => {
                     self.features.insert(name.clone(), sketch.clone());
                 }
@@ -262,6 +266,7 @@ impl MetricsPartial {
         self.regression.count += other.regression.count;
         self.regression.sum_abs += other.regression.sum_abs;
         self.regression.sum_sq += other.regression.sum_sq;
+        self.confidence_sum.merge(&other.confidence_sum);
         self.latency.merge(&other.latency);
         self.resources
             .cpu_time_ms
@@ -272,6 +277,5 @@ impl MetricsPartial {
         self.resources
             .gpu_utilization
             .merge(&other.resources.gpu_utilization);
-        Ok(())
     }
 }

@@ -51,6 +51,8 @@ pub struct Counters {
     pub orphan_labels: u64,
     /// Labels dropped because too many were waiting.
     pub label_overflow: u64,
+    /// Unlabeled predictions whose TTL ended in a window a flush had closed.
+    pub unlabeled_after_flush: u64,
 }
 
 /// A prediction joined with its label, for the outcomes history.
@@ -240,12 +242,19 @@ impl Stage1 {
             return Vec::new();
         };
         let windows = self.config.windows;
-        let (unlabeled, orphans) = self.join.expire(watermark);
-        self.counters.orphan_labels += orphans;
-        for u in unlabeled {
-            // Counted where the TTL ran out: that window is still open here.
-            let start = windows.start_of(u.prediction_time + self.config.label_ttl_ms);
-            self.open.entry((start, u.version)).or_default().unlabeled += 1;
+        if let Some(progress) = self.watermark.of_inputs() {
+            let (unlabeled, orphans) = self.join.expire(progress);
+            self.counters.orphan_labels += orphans;
+            for u in unlabeled {
+                // Counted where the TTL ran out. That window is open unless a
+                // flush closed it early; then the count has nowhere to go.
+                let start = windows.start_of(u.prediction_time + self.config.label_ttl_ms);
+                if self.closed_before.is_some_and(|closed| start < closed) {
+                    self.counters.unlabeled_after_flush += 1;
+                } else {
+                    self.open.entry((start, u.version)).or_default().unlabeled += 1;
+                }
+            }
         }
         let mut closed = Vec::new();
         while let Some(entry) = self.open.first_entry() {
@@ -285,6 +294,11 @@ impl Stage1 {
             .advance_to(self.config.windows.closes_at(last));
         closed.extend(self.advance());
         closed
+    }
+
+    /// True while some window holds metrics that were not emitted yet.
+    pub fn has_open_windows(&self) -> bool {
+        !self.open.is_empty()
     }
 
     /// Every window starting before this is closed (after an `advance`).

@@ -42,8 +42,11 @@ pub struct Watermark {
     seen: Vec<Option<i64>>,
     /// Inputs that are caught up and quiet.
     idle: Vec<bool>,
-    /// The watermark so far; it never moves back.
+    /// The watermark the inputs justify; it never moves back.
     current: Option<i64>,
+    /// A floor set by a flush: windows before it are closed, though the
+    /// inputs have not moved past them.
+    floor: Option<i64>,
 }
 
 impl Watermark {
@@ -53,6 +56,7 @@ impl Watermark {
             seen: vec![None; inputs],
             idle: vec![false; inputs],
             current: None,
+            floor: None,
         }
     }
 
@@ -70,14 +74,25 @@ impl Watermark {
         self.recompute();
     }
 
-    /// Moves the watermark to at least `t` (used when the runtime flushes
-    /// open windows: later events for them are then late).
+    /// Closes everything before `t` (used when the runtime flushes open
+    /// windows: later events for them are then late). The event-time
+    /// progress of the inputs ([`Watermark::of_inputs`]) does not move.
     pub fn advance_to(&mut self, t: i64) {
-        self.current = Some(self.current.map_or(t, |w| w.max(t)));
+        self.floor = Some(self.floor.map_or(t, |f| f.max(t)));
     }
 
-    /// The watermark, once every active input has seen an event.
+    /// The watermark that closes windows: the inputs' progress, or the
+    /// flush floor if that is later.
     pub fn current(&self) -> Option<i64> {
+        match (self.current, self.floor) {
+            (Some(c), Some(f)) => Some(c.max(f)),
+            (c, f) => c.or(f),
+        }
+    }
+
+    /// How far the inputs themselves have come in event time: what decides
+    /// that a label is overdue (a flush must not expire predictions).
+    pub fn of_inputs(&self) -> Option<i64> {
         self.current
     }
 

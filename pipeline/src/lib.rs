@@ -2,9 +2,16 @@
 //! groups that turn prediction and label streams into per-version metrics,
 //! and the sinks they feed.
 
+pub mod baselines;
 pub mod config;
-pub mod skeleton;
+pub mod kafka;
+pub mod replay;
+pub mod shutdown;
+pub mod stage1;
+pub mod stage2;
 pub mod topics;
+pub mod windows;
+pub mod wire;
 
 pub use config::Config;
 
@@ -21,6 +28,15 @@ pub enum PipelineError {
     /// The configuration cannot be used.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// A baseline file cannot be used.
+    #[error("baseline {path}: {detail}")]
+    Baseline { path: String, detail: String },
+    /// A checkpoint cannot be read back.
+    #[error("checkpoint of partition {partition}: {detail}; delete the changelog topic to start that partition from its committed offsets")]
+    Checkpoint { partition: i32, detail: String },
+    /// A worker stopped unexpectedly.
+    #[error("stopped: {0}")]
+    Stopped(String),
     /// A topic is missing or misconfigured.
     #[error("topic {topic}: {detail}")]
     Topic { topic: String, detail: String },

@@ -49,7 +49,7 @@ pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, Pipel
                 })
             }
         };
-        let partitions = partition_count(&metadata, &name).unwrap_or(kafka.partitions);
+        let partitions = partition_count_in(&metadata, &name).unwrap_or(kafka.partitions);
         let state = if created {
             Created::New { partitions }
         } else {
@@ -68,7 +68,7 @@ pub fn check_copartitioned(kafka: &KafkaConfig) -> Result<i32, PipelineError> {
     let predictions = &kafka.topics.predictions;
     let labels = &kafka.topics.labels;
     let count = |topic: &str| {
-        partition_count(&metadata, topic).ok_or_else(|| PipelineError::Topic {
+        partition_count_in(&metadata, topic).ok_or_else(|| PipelineError::Topic {
             topic: topic.to_string(),
             detail: "it does not exist; run `mlobs topics create`".into(),
         })
@@ -87,23 +87,50 @@ pub fn check_copartitioned(kafka: &KafkaConfig) -> Result<i32, PipelineError> {
     Ok(p)
 }
 
+/// Partitions of `topic`, which must exist.
+pub fn partition_count(kafka: &KafkaConfig, topic: &str) -> Result<i32, PipelineError> {
+    let admin = admin_client(kafka)?;
+    let metadata = fetch_metadata(&admin, kafka)?;
+    partition_count_in(&metadata, topic).ok_or_else(|| PipelineError::Topic {
+        topic: topic.to_string(),
+        detail: "it does not exist; run `mlobs topics create`".into(),
+    })
+}
+
 fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>, PipelineError> {
     mlobs_schemas::kafka::client_config(&kafka.brokers, &kafka.librdkafka)
         .create()
         .map_err(|e| PipelineError::kafka("creating the admin client", e))
 }
 
+/// The cluster's metadata. A busy or restarting broker gets three tries
+/// before the error reaches the user.
 fn fetch_metadata(
     admin: &AdminClient<DefaultClientContext>,
     kafka: &KafkaConfig,
 ) -> Result<Metadata, PipelineError> {
-    admin
-        .inner()
-        .fetch_metadata(None, METADATA_TIMEOUT)
-        .map_err(|e| PipelineError::kafka(&format!("reading metadata from {}", kafka.brokers), e))
+    let mut attempt = 1;
+    loop {
+        match admin.inner().fetch_metadata(None, METADATA_TIMEOUT) {
+            Ok(metadata) => return Ok(metadata),
+            Err(e) if attempt < 3 => {
+                eprintln!(
+                    "mlobs: no metadata from {} yet ({e}); retrying",
+                    kafka.brokers
+                );
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(PipelineError::kafka(
+                    &format!("reading metadata from {}", kafka.brokers),
+                    e,
+                ))
+            }
+        }
+    }
 }
 
-fn partition_count(metadata: &Metadata, topic: &str) -> Option<i32> {
+fn partition_count_in(metadata: &Metadata, topic: &str) -> Option<i32> {
     metadata
         .topics()
         .iter()

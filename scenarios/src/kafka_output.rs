@@ -13,7 +13,8 @@ use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedPr
 
 use crate::{Output, SimError};
 
-/// Where simulated events go.
+/// Sends a simulation's events to Kafka, as a model server and a label
+/// source would.
 pub struct KafkaOutput {
     logger: PredictionLogger,
     labels: ThreadedProducer<DefaultProducerContext>,
@@ -58,10 +59,11 @@ impl KafkaOutput {
             .map_err(|e| SimError::Kafka(format!("flushing labels: {e}")))?;
         if stats.dropped + stats.failed + stats.in_flight() > 0 {
             return Err(SimError::Kafka(format!(
-                "predictions not delivered: {} dropped, {} failed, {} unsent; is the broker up?",
+                "predictions not delivered: {} dropped, {} failed, {} unsent (last failure: {}); is the broker up?",
                 stats.dropped,
                 stats.failed,
-                stats.in_flight()
+                stats.in_flight(),
+                stats.last_failure.as_deref().unwrap_or("none")
             )));
         }
         Ok(())
@@ -78,9 +80,12 @@ impl Output for KafkaOutput {
             .encoder
             .encode(&event)
             .map_err(|e| SimError::Scenario(e.to_string()))?;
+        // Stamped with the label's event time, as the logger stamps
+        // predictions, so that time-based consumers see event time.
         let record = BaseRecord::to(&self.labels_topic)
             .key(&event.prediction_id)
-            .payload(&payload);
+            .payload(&payload)
+            .timestamp(event.event_time);
         self.labels
             .send(record)
             .map_err(|(e, _)| SimError::Kafka(format!("sending a label: {e}")))

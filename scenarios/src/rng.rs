@@ -24,6 +24,13 @@ impl Rng {
         }
     }
 
+    /// Generator number `stream` of a seed: the simulator draws traffic,
+    /// rows, drift, outcomes and faults from separate streams so that adding
+    /// a drift or a fault to a scenario leaves every other draw unchanged.
+    pub fn stream(seed: u64, stream: u64) -> Self {
+        Rng::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03))
+    }
+
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
@@ -60,6 +67,25 @@ impl Rng {
         -mean * (1.0 - self.uniform()).ln()
     }
 
+    /// Exponential with the given mean, conditioned on being at most `max`
+    /// (inverse CDF, one draw): label delays need a hard bound that the
+    /// pipeline's join TTL can be set above.
+    pub fn truncated_exponential(&mut self, mean: f64, max: f64) -> f64 {
+        let mass = 1.0 - (-max / mean).exp();
+        (-mean * (1.0 - self.uniform() * mass).ln()).min(max)
+    }
+
+    /// Uniform in [low, high).
+    pub fn between(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.uniform()
+    }
+
+    /// Lognormal whose logarithm is normal(ln median, sigma): the usual shape
+    /// of latencies, incomes and other positive skewed quantities.
+    pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+        median * (sigma * self.normal()).exp()
+    }
+
     /// An index drawn with probability proportional to `weights`.
     pub fn pick(&mut self, weights: &[f64]) -> usize {
         let total: f64 = weights.iter().sum();
@@ -93,5 +119,23 @@ mod tests {
         );
         let picks = (0..n).filter(|_| rng.pick(&[1.0, 3.0]) == 1).count() as f64 / n as f64;
         assert!((picks - 0.75).abs() < 0.01, "{picks}");
+    }
+
+    #[test]
+    fn truncated_exponential_stays_below_its_max_with_the_right_mean() {
+        let mut rng = Rng::stream(3, 1);
+        let n = 100_000;
+        let draws: Vec<f64> = (0..n)
+            .map(|_| rng.truncated_exponential(2.0, 4.0))
+            .collect();
+        assert!(draws.iter().all(|d| (0.0..=4.0).contains(d)));
+        // Mean of Exp(2) truncated at 4: 2 - 4 e^-2 / (1 - e^-2).
+        let expected = 2.0 - 4.0 * (-2.0f64).exp() / (1.0 - (-2.0f64).exp());
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        assert!((mean - expected).abs() < 0.02, "{mean} vs {expected}");
+        let mut rng = Rng::stream(3, 2);
+        let mut logs: Vec<f64> = (0..n).map(|_| rng.lognormal(10.0, 0.5)).collect();
+        logs.sort_by(f64::total_cmp);
+        assert!((logs[n / 2] - 10.0).abs() < 0.1, "median {}", logs[n / 2]);
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_avro_fast::ser::SerializerConfig;
 use serde_avro_fast::Schema;
 
-use crate::events::{AlertEvent, GroundTruthEvent, PredictionEvent};
+use crate::events::{AlertEvent, GroundTruthEvent, PredictionEvent, WindowMetrics};
 use crate::SchemaError;
 
 /// The two bytes that open every single-object encoded record.
@@ -61,9 +61,14 @@ avro_record!(
     "../ground_truth_event.avsc"
 );
 avro_record!(AlertEvent, "io.mlobs.AlertEvent", "../alert_event.avsc");
+avro_record!(
+    WindowMetrics,
+    "io.mlobs.WindowMetrics",
+    "../window_metrics.avsc"
+);
 
 /// The schema files shipped in `schemas/`, by file name.
-pub const BUILTIN_SCHEMAS: [(&str, &str); 3] = [
+pub const BUILTIN_SCHEMAS: [(&str, &str); 4] = [
     (
         "prediction_event.avsc",
         include_str!("../prediction_event.avsc"),
@@ -73,6 +78,10 @@ pub const BUILTIN_SCHEMAS: [(&str, &str); 3] = [
         include_str!("../ground_truth_event.avsc"),
     ),
     ("alert_event.avsc", include_str!("../alert_event.avsc")),
+    (
+        "window_metrics.avsc",
+        include_str!("../window_metrics.avsc"),
+    ),
 ];
 
 /// Why a record could not be decoded. Each variant has a short, stable

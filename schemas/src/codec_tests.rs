@@ -75,8 +75,63 @@ fn alert() -> AlertEvent {
     }
 }
 
+fn window_metrics() -> WindowMetrics {
+    WindowMetrics {
+        model: "fraud".into(),
+        version: "2".into(),
+        window_start: 1_764_000_000_000,
+        window_end: 1_764_000_060_000,
+        complete: true,
+        sources_with_data: 3,
+        sources_expected: 4,
+        predictions: 100,
+        labeled: 80,
+        correct: 70,
+        unlabeled: 2,
+        accuracy: Some(0.875),
+        errors: BTreeMap::from([("timeout".to_string(), 3)]),
+        latency_p50_ms: Some(2.0),
+        latency_p95_ms: Some(9.0),
+        latency_p99_ms: None,
+        confidence_mean: Some(0.8),
+        confidence_histogram: vec![0; 20],
+        mae: None,
+        rmse: None,
+        cpu_time_ms_mean: None,
+        gpu_memory_mb_mean: Some(512.0),
+        gpu_utilization_mean: None,
+        dataset_drift: false,
+        share_drifted: 0.0,
+        drift: vec![FeatureDriftResult {
+            feature: "amount".into(),
+            kind: "numeric".into(),
+            method: "wasserstein".into(),
+            score: Some(0.02),
+            threshold: 0.1,
+            drift_detected: false,
+            ks_statistic: Some(0.01),
+            ks_p_value: Some(0.9),
+            wasserstein: Some(0.2),
+            wasserstein_normalized: Some(0.02),
+            psi: Some(0.001),
+            jensen_shannon: Some(0.01),
+            chi2_statistic: None,
+            chi2_p_value: None,
+            current_count: 99,
+            current_missing: 1,
+        }],
+    }
+}
+
 #[test]
 fn every_event_type_round_trips() {
+    let w = window_metrics();
+    assert_eq!(
+        WriterSchemas::builtin()
+            .decode::<WindowMetrics>(&encode(&w).unwrap())
+            .unwrap(),
+        w
+    );
     let schemas = WriterSchemas::builtin();
     let p = prediction();
     assert_eq!(

@@ -161,3 +161,97 @@ pub struct AlertEvidence {
     /// Window end, ms since the epoch (exclusive).
     pub window_end: i64,
 }
+
+/// A window's result for one model version (schema `io.mlobs.WindowMetrics`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowMetrics {
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub version: String,
+    /// Window start (ms, inclusive).
+    pub window_start: i64,
+    /// Window end (ms, exclusive).
+    pub window_end: i64,
+    /// Every source partition accounted for.
+    pub complete: bool,
+    /// Source partitions whose partial is included.
+    pub sources_with_data: i32,
+    /// Source partitions of the predictions topic.
+    pub sources_expected: i32,
+    /// Inferences in the window.
+    pub predictions: i64,
+    /// Outcomes that became known in the window.
+    pub labeled: i64,
+    /// Correct classifications among them.
+    pub correct: i64,
+    /// Predictions whose label never came (counted where the TTL ran out).
+    pub unlabeled: i64,
+    /// correct / classified.
+    pub accuracy: Option<f64>,
+    /// Failed inferences by error type.
+    pub errors: BTreeMap<String, i64>,
+    /// Latency median (ms).
+    pub latency_p50_ms: Option<f64>,
+    /// Latency 95th percentile (ms).
+    pub latency_p95_ms: Option<f64>,
+    /// Latency 99th percentile (ms).
+    pub latency_p99_ms: Option<f64>,
+    /// Mean confidence.
+    pub confidence_mean: Option<f64>,
+    /// Confidence histogram, 20 bins of 0.05.
+    pub confidence_histogram: Vec<i64>,
+    /// Regression mean absolute error.
+    pub mae: Option<f64>,
+    /// Regression root mean squared error.
+    pub rmse: Option<f64>,
+    /// Mean CPU time (ms).
+    pub cpu_time_ms_mean: Option<f64>,
+    /// Mean GPU memory (MB).
+    pub gpu_memory_mb_mean: Option<f64>,
+    /// Mean GPU utilisation.
+    pub gpu_utilization_mean: Option<f64>,
+    /// Dataset-level drift verdict.
+    pub dataset_drift: bool,
+    /// Share of features that drifted.
+    pub share_drifted: f64,
+    /// Per-feature drift, drifted first.
+    pub drift: Vec<FeatureDriftResult>,
+}
+
+/// One feature's drift in a window (schema `io.mlobs.FeatureDriftResult`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDriftResult {
+    /// Feature name.
+    pub feature: String,
+    /// numeric or categorical.
+    pub kind: String,
+    /// Deciding method.
+    pub method: String,
+    /// Its score.
+    pub score: Option<f64>,
+    /// Its threshold.
+    pub threshold: f64,
+    /// The verdict.
+    pub drift_detected: bool,
+    /// KS statistic.
+    pub ks_statistic: Option<f64>,
+    /// KS p-value.
+    pub ks_p_value: Option<f64>,
+    /// Wasserstein-1.
+    pub wasserstein: Option<f64>,
+    /// Normalised Wasserstein-1.
+    pub wasserstein_normalized: Option<f64>,
+    /// PSI.
+    pub psi: Option<f64>,
+    /// Jensen-Shannon distance.
+    pub jensen_shannon: Option<f64>,
+    /// Chi-square statistic.
+    pub chi2_statistic: Option<f64>,
+    /// Chi-square p-value.
+    pub chi2_p_value: Option<f64>,
+    /// Values in the window.
+    pub current_count: i64,
+    /// Missing values in the window.
+    pub current_missing: i64,
+}

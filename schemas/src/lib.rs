@@ -10,8 +10,8 @@ pub mod time;
 
 pub use codec::{encode, AvroRecord, DecodeError, EncodeError, Encoder, WriterSchemas};
 pub use events::{
-    AlertEvent, AlertEvidence, AlertStatus, FeatureValue, GroundTruthEvent, Outcome,
-    PredictionError, PredictionEvent, ResourceUsage, Severity,
+    AlertEvent, AlertEvidence, AlertStatus, FeatureDriftResult, FeatureValue, GroundTruthEvent,
+    Outcome, PredictionError, PredictionEvent, ResourceUsage, Severity, WindowMetrics,
 };
 pub use logger::{Logged, LoggerConfig, LoggerStats, PredictionLogger};
 

@@ -64,7 +64,7 @@ pub enum Logged {
 }
 
 /// Counters of a logger's life so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoggerStats {
     /// Events accepted into the queue.
     pub queued: u64,
@@ -74,6 +74,8 @@ pub struct LoggerStats {
     pub delivered: u64,
     /// Events that failed to encode or that the broker refused or timed out.
     pub failed: u64,
+    /// Why the most recent failed event failed.
+    pub last_failure: Option<String>,
 }
 
 impl LoggerStats {
@@ -90,6 +92,8 @@ struct Counters {
     dropped: AtomicU64,
     delivered: AtomicU64,
     failed: AtomicU64,
+    /// Why the last failed event failed, for the operator.
+    last_failure: std::sync::Mutex<Option<String>>,
 }
 
 impl Counters {
@@ -99,6 +103,7 @@ impl Counters {
             dropped: self.dropped.load(Ordering::Relaxed),
             delivered: self.delivered.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
+            last_failure: self.last_failure.lock().expect("not poisoned").clone(),
         }
     }
 }
@@ -189,11 +194,13 @@ impl ClientContext for DeliveryCounter {}
 impl ProducerContext for DeliveryCounter {
     type DeliveryOpaque = ();
     fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        let counter = match result {
-            Ok(_) => &self.0.delivered,
-            Err(_) => &self.0.failed,
+        match result {
+            Ok(_) => self.0.delivered.fetch_add(1, Ordering::Relaxed),
+            Err((error, _)) => {
+                *self.0.last_failure.lock().expect("not poisoned") = Some(error.to_string());
+                self.0.failed.fetch_add(1, Ordering::Relaxed)
+            }
         };
-        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -216,7 +223,9 @@ impl Sender {
                         withhold_features(&mut event);
                     }
                     match encoder.encode(&event) {
-                        Ok(payload) => self.produce(&event.prediction_id, event.event_time, &payload),
+                        Ok(payload) => {
+                            self.produce(&event.prediction_id, event.event_time, &payload)
+                        }
                         Err(_) => {
                             self.counters.failed.fetch_add(1, Ordering::Relaxed);
                         }
@@ -236,7 +245,10 @@ impl Sender {
     /// The record's Kafka timestamp is the event time, so that
     /// `offsets_for_times` (and `mlobs replay --from`) work in event time.
     fn produce(&self, key: &str, event_time: i64, payload: &[u8]) {
-        let mut record = BaseRecord::to(&self.topic).key(key).payload(payload).timestamp(event_time);
+        let mut record = BaseRecord::to(&self.topic)
+            .key(key)
+            .payload(payload)
+            .timestamp(event_time);
         loop {
             match self.producer.send(record) {
                 Ok(()) => return,

@@ -194,3 +194,5 @@ impl TestRng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 }
+
+pub mod workload;

@@ -3,6 +3,8 @@
 pub mod baseline;
 mod columns;
 pub mod drift;
+pub mod replay;
 pub mod run;
 pub mod simulate;
 pub mod topics;
+pub mod windows;

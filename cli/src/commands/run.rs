@@ -1,54 +1,56 @@
-//! `mlobs run`: the walking skeleton of the pipeline.
+//! `mlobs run`: the pipeline's consumer groups, until SIGINT or SIGTERM.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use mlobs_pipeline::skeleton::{self, SkeletonOptions, Table};
-use mlobs_pipeline::Config;
-
-use crate::out;
-use crate::output::{print_json, print_version_counts, Format};
+use clap::ValueEnum;
+use mlobs_pipeline::baselines::Baselines;
+use mlobs_pipeline::shutdown::Shutdown;
+use mlobs_pipeline::{stage1, stage2, Config};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Seconds between two printed tables.
-    #[arg(long, default_value_t = 5)]
-    report_every: u64,
-    /// Stop after this many seconds without a record (default: run until killed).
-    #[arg(long)]
-    exit_when_idle: Option<u64>,
-    /// How to print the final table.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    /// Which stage this process runs; run as many processes per stage as you like.
+    #[arg(long, value_enum, default_value_t = Stage::All)]
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Stage {
+    /// Stage 1: join predictions with labels, emit per-window partials.
+    Join,
+    /// Stage 2: merge partials into window results with drift.
+    Evaluate,
+    /// Both, in one process.
+    All,
 }
 
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
-    let options = SkeletonOptions {
-        report_every: Duration::from_secs(args.report_every.max(1)),
-        exit_when_idle: args.exit_when_idle.map(Duration::from_secs),
+    let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
+    let shutdown = Shutdown::on_signals();
+    let evaluate = (args.stage != Stage::Join).then(|| {
+        let (config, baselines, shutdown) = (config.clone(), baselines.clone(), shutdown.clone());
+        std::thread::spawn(move || {
+            let outcome = stage2::runner::run(&config, baselines, &shutdown);
+            shutdown.trigger();
+            outcome
+        })
+    });
+    let joined = if args.stage == Stage::Evaluate {
+        Ok(())
+    } else {
+        let outcome = stage1::runner::run(config, baselines, &shutdown);
+        shutdown.trigger();
+        outcome
     };
-    let table = skeleton::run(config, &options, |table| {
-        if let Format::Table = args.format {
-            // A closed stdout only ends the periodic report; the final one reports it.
-            let _ = print_counts(table);
-        }
-    })?;
-    match args.format {
-        Format::Json => print_json(&table)?,
-        Format::Table => print_counts(&table)?,
-    }
-    Ok(())
-}
-
-fn print_counts(table: &Table) -> std::io::Result<()> {
-    print_version_counts(
-        table
-            .versions
-            .iter()
-            .map(|(v, c)| (v.as_str(), c.predictions, c.labeled, c.correct)),
-    )?;
-    for (reason, count) in &table.rejected {
-        out!("rejected {count} records: {reason}");
-    }
-    out!("");
+    let evaluated = match evaluate {
+        Some(thread) => thread.join().unwrap_or_else(|_| {
+            Err(mlobs_pipeline::PipelineError::Stopped(
+                "stage 2 panicked".into(),
+            ))
+        }),
+        None => Ok(()),
+    };
+    joined?;
+    evaluated?;
     Ok(())
 }

@@ -1,96 +1,113 @@
-//! `mlobs simulate`: a model server and a label source, in one process.
+//! `mlobs simulate`: plays a scenario file (docs/scenarios.md) into Kafka as
+//! model servers and a label source would, and says exactly what it sent,
+//! per event-time window, so that the pipeline's results can be checked.
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use anyhow::bail;
 use mlobs_pipeline::Config;
 use mlobs_scenarios::kafka_output::KafkaOutput;
-use mlobs_scenarios::simple::{self, SimpleScenario, Truth};
+use mlobs_scenarios::{Scenario, SimError, Truth};
 
+use crate::bad_input;
 use crate::out;
 use crate::output::{print_json, print_version_counts, Format};
 
+/// How long to wait for Kafka to acknowledge the last events.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
+
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model name.
-    #[arg(long, default_value = "churn")]
-    model: String,
-    /// Versions and traffic weights, `version=weight,...`.
-    #[arg(long, default_value = "1=0.5,2=0.5", value_parser = parse_versions)]
-    versions: Versions,
-    /// Predictions per second.
-    #[arg(long, default_value_t = 200.0)]
-    rate: f64,
-    /// Predictions to send.
-    #[arg(long, default_value_t = 2_000)]
-    count: u64,
-    /// Milliseconds between a prediction and its label.
-    #[arg(long, default_value_t = 1_000)]
-    label_delay_ms: u64,
-    /// Seed of the simulated world.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// How to print what was sent.
+    /// Scenario file (TOML; see docs/scenarios.md and scenarios/*.toml).
+    #[arg(long)]
+    scenario: PathBuf,
+    /// Write what was sent, per model, version and window, to this JSON file.
+    #[arg(long)]
+    truth: Option<PathBuf>,
+    /// Write each version's training baseline to DIR/<model>/<version>.json.
+    #[arg(long, value_name = "DIR")]
+    baselines: Option<PathBuf>,
+    /// How to print what was sent: a per-version table, or the truth as JSON.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
 
-#[derive(Clone)]
-struct Versions(Vec<(String, f64)>);
-
-fn parse_versions(text: &str) -> Result<Versions, String> {
-    let parse_one = |part: &str| {
-        let (version, weight) = part.split_once('=').ok_or("missing `=`")?;
-        let weight: f64 = weight.parse().map_err(|_| "weight is not a number")?;
-        if version.is_empty() || weight.is_nan() || weight <= 0.0 {
-            return Err("need a version name and a positive weight");
-        }
-        Ok((version.to_string(), weight))
-    };
-    text.split(',')
-        .map(|part| {
-            parse_one(part.trim()).map_err(|e| {
-                format!("{e} in `{part}`; expected version=weight,... e.g. 1=0.9,2=0.1")
-            })
-        })
-        .collect::<Result<_, _>>()
-        .map(Versions)
-}
-
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
-    if args.rate.is_nan() || args.rate <= 0.0 {
-        bail!("--rate must be positive, got {}", args.rate);
+    let scenario = Scenario::load(&args.scenario).map_err(|e| bad_input!("{e}"))?;
+    if let Some(path) = &args.truth {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if parent.is_some_and(|p| !p.is_dir()) {
+            return Err(bad_input!(
+                "--truth {}: the folder does not exist",
+                path.display()
+            ));
+        }
     }
-    let scenario = SimpleScenario {
-        model: args.model,
-        versions: args.versions.0,
-        rate_per_sec: args.rate,
-        count: args.count,
-        label_delay: Duration::from_millis(args.label_delay_ms),
-        seed: args.seed,
-    };
+    let mut world = scenario.prepare().map_err(|e| bad_input!("{e}"))?;
+    if let Some(dir) = &args.baselines {
+        write_baselines(dir, &world)?;
+    }
     let kafka = &config.kafka;
     let mut output = KafkaOutput::connect(
         &kafka.brokers,
         &kafka.librdkafka,
         &kafka.topics.predictions,
         &kafka.topics.labels,
-    )?;
-    let truth = simple::run(&scenario, &mut output)?;
-    output.finish(Duration::from_secs(60))?;
+    )
+    .map_err(runtime)?;
+    let began = Instant::now();
+    let truth = world
+        .run(&mut output, config.windows.size_ms)
+        .map_err(runtime)?;
+    output.finish(FLUSH_TIMEOUT).map_err(runtime)?;
+    let took = began.elapsed();
+    if let Some(path) = &args.truth {
+        let json = serde_json::to_string_pretty(&truth)?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| bad_input!("cannot write --truth {}: {e}", path.display()))?;
+    }
     match args.format {
-        Format::Json => print_json(&truth)?,
-        Format::Table => print_truth(&truth)?,
+        Format::Json => print_json(&truth),
+        Format::Table => Ok(print_summary(&truth, took)?),
+    }
+}
+
+/// A scenario error found while running is still the file's fault; the
+/// rest (Kafka) is a failure at run time.
+fn runtime(error: SimError) -> anyhow::Error {
+    match error {
+        SimError::Scenario(_) => bad_input!("{error}"),
+        SimError::Kafka(_) => anyhow::Error::new(error),
+    }
+}
+
+fn write_baselines(dir: &Path, world: &mlobs_scenarios::World) -> anyhow::Result<()> {
+    for (model, version, baseline) in world.baselines() {
+        let folder = dir.join(&model);
+        let path = folder.join(format!("{version}.json"));
+        std::fs::create_dir_all(&folder)
+            .and_then(|()| std::fs::write(&path, baseline.to_json() + "\n"))
+            .map_err(|e| bad_input!("cannot write baseline {}: {e}", path.display()))?;
     }
     Ok(())
 }
 
-fn print_truth(truth: &Truth) -> std::io::Result<()> {
-    out!("sent:");
+fn print_summary(truth: &Truth, took: Duration) -> std::io::Result<()> {
+    let totals = truth.totals();
+    let predictions: u64 = totals.values().map(|c| c.predictions).sum();
+    let labels: u64 = totals.values().map(|c| c.labeled).sum();
+    out!(
+        "sent {predictions} predictions and {labels} labels in {:.1} s:",
+        took.as_secs_f64()
+    );
+    let names: Vec<String> = totals
+        .keys()
+        .map(|(model, version)| format!("{model}/{version}"))
+        .collect();
     print_version_counts(
-        truth
-            .versions
+        names
             .iter()
-            .map(|(v, t)| (v.as_str(), t.predictions, t.labeled, t.correct)),
+            .zip(totals.values())
+            .map(|(name, c)| (name.as_str(), c.predictions, c.labeled, c.correct)),
     )
 }

@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 pub use categorical::{CategoricalSketch, CategoricalSpec};
 pub use numeric::{NumericSketch, NumericSpec};
 
-use crate::stats::bins::EdgeMismatch;
-
 /// How a feature is summarised, decided by the baseline (or, without one, by
 /// the first value seen).
 #[derive(Debug, Clone, PartialEq)]
@@ -20,25 +18,14 @@ pub enum FeatureSpec {
     Categorical(CategoricalSpec),
 }
 
-/// The sketch of one feature in one window.
+/// The sketch of one feature in one window. Externally tagged (the serde
+/// default) so that compact binary formats can carry it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FeatureSketch {
     /// A numeric feature.
     Numeric(NumericSketch),
     /// A categorical feature.
     Categorical(CategoricalSketch),
-}
-
-/// Merging sketches that do not describe the same thing.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum SketchMismatch {
-    /// One side is numeric, the other categorical.
-    #[error("a numeric and a categorical sketch cannot be merged")]
-    Kind,
-    /// Numeric sketches binned on different edges.
-    #[error(transparent)]
-    Edges(#[from] EdgeMismatch),
 }
 
 impl FeatureSketch {
@@ -50,15 +37,19 @@ impl FeatureSketch {
         }
     }
 
-    /// Folds `other` in.
-    pub fn merge(&mut self, other: &FeatureSketch) -> Result<(), SketchMismatch> {
+    /// Folds `other` in. A sketch of the other kind (a source that saw
+    /// the feature as numbers where this one saw labels) adds its values as
+    /// missing: they cannot be compared with this kind's values.
+    pub fn merge(&mut self, other: &FeatureSketch) {
         match (self, other) {
-            (FeatureSketch::Numeric(a), FeatureSketch::Numeric(b)) => Ok(a.merge(b)?),
-            (FeatureSketch::Categorical(a), FeatureSketch::Categorical(b)) => {
-                a.merge(b);
-                Ok(())
+            (FeatureSketch::Numeric(a), FeatureSketch::Numeric(b)) => a.merge(b),
+            (FeatureSketch::Categorical(a), FeatureSketch::Categorical(b)) => a.merge(b),
+            (FeatureSketch::Numeric(a), FeatureSketch::Categorical(b)) => {
+                a.missing += b.count + b.missing
             }
-            _ => Err(SketchMismatch::Kind),
+            (FeatureSketch::Categorical(a), FeatureSketch::Numeric(b)) => {
+                a.missing += b.moments.count() + b.missing
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::bins::{BinCounts, EdgeMismatch};
+use crate::stats::bins::BinCounts;
 use crate::stats::moments::Moments;
 use crate::stats::tdigest::TDigest;
 
@@ -72,9 +72,11 @@ impl NumericSketch {
         }
     }
 
-    /// Folds `other` in (both must use the same bin edges).
-    pub fn merge(&mut self, other: &NumericSketch) -> Result<(), EdgeMismatch> {
-        self.bins.merge(&other.bins)?;
+    /// Folds `other` in. Sketches binned on different edges (sources that
+    /// had different baselines) keep only their total in `bins`; drift then
+    /// estimates bin counts from the distribution.
+    pub fn merge(&mut self, other: &NumericSketch) {
+        self.bins.merge_or_forget_bins(&other.bins);
         self.moments.merge(&other.moments);
         self.missing += other.missing;
         self.out_of_range += other.out_of_range;
@@ -83,7 +85,6 @@ impl NumericSketch {
             (Some(a), Some(b)) => merge_counts(a, b),
             _ => None,
         };
-        Ok(())
     }
 }
 

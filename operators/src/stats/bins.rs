@@ -48,6 +48,19 @@ impl BinCounts {
         Ok(())
     }
 
+    /// Adds `other`; when its edges differ, keeps only the total (one bin
+    /// without edges), so that a reader falls back to another source for the
+    /// bins instead of mixing incompatible ones.
+    pub fn merge_or_forget_bins(&mut self, other: &BinCounts) {
+        if self.merge(other).is_err() {
+            let total = self.total() + other.total();
+            *self = BinCounts {
+                edges: Vec::new(),
+                counts: vec![total],
+            };
+        }
+    }
+
     /// The bin edges.
     pub fn edges(&self) -> &[f64] {
         &self.edges
@@ -85,5 +98,13 @@ mod tests {
         a.merge(&b).unwrap();
         assert_eq!(a.counts(), &[2, 2, 2]);
         assert!(a.merge(&BinCounts::new(vec![0.0])).is_err());
+        let mut other = BinCounts::new(vec![5.0]);
+        other.add(1.0);
+        a.merge_or_forget_bins(&other);
+        assert_eq!(
+            (a.edges(), a.counts()),
+            (&[][..], &[7][..]),
+            "different edges keep only the total"
+        );
     }
 }

@@ -74,16 +74,10 @@ impl Default for RuntimeConfig {
 }
 
 /// `[baselines]`: training profiles, one JSON file per model version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BaselinesConfig {
     /// Folder holding `<model>/<version>.json` (as written by
     /// `mlobs baseline build` or `mlobs simulate --baselines`); empty: none.
     pub dir: String,
-}
-
-impl Default for BaselinesConfig {
-    fn default() -> Self {
-        BaselinesConfig { dir: String::new() }
-    }
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End-to-end throughput through the local broker: bench/throughput.toml is
+# produced into fresh topics first (timed on its own), then 1 and then 2
+# `mlobs run` instances consume it from the start; the clock stops when every
+# window result is complete. Events = predictions + labels. Before them, a
+# plain consumer reads the same topics (pipeline/benches/broker_read.rs): what
+# the broker alone delivers, the ceiling for the pipeline's figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source infra/lib.sh
+MLOBS=$REPO_DIR/target/release/mlobs
+work="$MLOBS_DATA/bench-e2e"
+mkdir -p "$work/baselines"
+run="bench-$(date +%s)"
+export MLOBS_KAFKA_PARTITIONS=4 MLOBS_WINDOWS_SIZE_MS=300000 MLOBS_WINDOWS_ALLOWED_LATENESS_MS=1800000
+export MLOBS_RUNTIME_CHECKPOINT_INTERVAL_MS=1000 MLOBS_RUNTIME_IDLE_AFTER_MS=1000 MLOBS_RUNTIME_FLUSH_AFTER_MS=2000
+export MLOBS_BASELINES_DIR="$work/baselines"
+topics() {
+    for t in predictions labels dlq partials changelog window_metrics alerts; do
+        export "MLOBS_KAFKA_TOPICS_$(echo $t | tr a-z A-Z)=$run-$1.$t"
+    done
+    export MLOBS_KAFKA_GROUPS_JOIN="$run-$1-join" MLOBS_KAFKA_GROUPS_EVALUATE="$run-$1-evaluate"
+}
+now() { date +%s.%N; }
+
+topics source
+"$MLOBS" topics create >/dev/null
+started=$(now)
+"$MLOBS" simulate --scenario bench/throughput.toml --truth "$work/truth.json" --baselines "$work/baselines" --format json >/dev/null
+produced=$(now)
+events=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(sum(w["predictions"]+w["labeled"] for w in t))' "$work/truth.json")
+windows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/truth.json")
+echo "produce: $events events in $(python3 -c "print(f'{$produced-$started:.1f}')") s = $(python3 -c "print(f'{$events/($produced-$started):.0f}')") events/s (simulator -> tansu, one producer per stream)"
+source_topics=("$MLOBS_KAFKA_TOPICS_PREDICTIONS" "$MLOBS_KAFKA_TOPICS_LABELS")
+cargo bench -q -p mlobs-pipeline --bench broker_read
+
+for instances in 1 2; do
+    topics "run$instances"
+    export MLOBS_KAFKA_TOPICS_PREDICTIONS="${source_topics[0]}" MLOBS_KAFKA_TOPICS_LABELS="${source_topics[1]}"
+    "$MLOBS" topics create >/dev/null
+    pids=()
+    started=$(now)
+    for i in $(seq "$instances"); do
+        "$MLOBS" run >"$work/run$instances-$i.log" 2>&1 &
+        pids+=($!)
+    done
+    ready() {
+        local complete
+        complete=$("$MLOBS" windows --format json | python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["complete"]))')
+        [ "$complete" -ge "$windows" ]
+    }
+    wait_until 600 ready || die "run with $instances instance(s) did not finish; see $work"
+    finished=$(now)
+    kill -TERM "${pids[@]}"
+    wait "${pids[@]}" 2>/dev/null || true
+    seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
+    echo "pipeline, $instances instance(s): $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
+done

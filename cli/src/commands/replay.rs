@@ -1,0 +1,51 @@
+//! `mlobs replay`: re-process a time range into a fresh consumer group.
+
+use std::sync::Arc;
+
+use mlobs_pipeline::baselines::Baselines;
+use mlobs_pipeline::replay::{replay, ReplayRange};
+use mlobs_pipeline::windows::WindowView;
+use mlobs_pipeline::Config;
+use mlobs_schemas::time::parse_rfc3339;
+
+use super::windows::print_windows;
+use crate::bad_input;
+use crate::output::Format;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Start: an RFC 3339 event time, or `earliest`.
+    #[arg(long)]
+    from: String,
+    /// End (exclusive): an RFC 3339 event time; default the end of the topics now.
+    #[arg(long)]
+    to: Option<String>,
+    /// A consumer group that has not been used before.
+    #[arg(long)]
+    group: String,
+    /// How to print the replayed windows.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
+    let from = match args.from.as_str() {
+        "earliest" => None,
+        text => Some(parse_rfc3339(text).map_err(|e| bad_input!("--from: {e}, or `earliest`"))?),
+    };
+    let to = args
+        .to
+        .as_deref()
+        .map(parse_rfc3339)
+        .transpose()
+        .map_err(|e| bad_input!("--to: {e}"))?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if to <= from {
+            return Err(bad_input!("--to must be after --from"));
+        }
+    }
+    let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
+    let results = replay(config, baselines, ReplayRange { from, to }, &args.group)?;
+    let windows: Vec<WindowView> = results.iter().map(WindowView::from).collect();
+    print_windows(&windows, args.format)
+}

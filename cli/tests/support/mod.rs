@@ -1,0 +1,295 @@
+//! A pipeline of its own for one test: unique topics and groups on the real
+//! local broker, fast timings, `mlobs` processes started and stopped here.
+
+#![allow(dead_code)] // each test file uses part of this
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use mlobs_testkit::{brokers, unique_name, wait_until};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::ClientConfig;
+use serde_json::Value;
+
+/// A test's own topics, groups, baselines folder and log files.
+pub struct Pipeline {
+    pub prefix: String,
+    pub dir: PathBuf,
+    env: Vec<(String, String)>,
+    partitions: i32,
+}
+
+impl Pipeline {
+    /// Topics with `partitions` partitions each, created by `mlobs topics create`.
+    pub fn new(name: &str, partitions: i32) -> Self {
+        let prefix = unique_name(name);
+        let dir = std::env::temp_dir().join(&prefix);
+        std::fs::create_dir_all(dir.join("baselines")).unwrap();
+        let mut env = vec![
+            ("MLOBS_KAFKA_BROKERS".to_string(), brokers()),
+            ("MLOBS_KAFKA_PARTITIONS".to_string(), partitions.to_string()),
+            (
+                "MLOBS_KAFKA_GROUPS_JOIN".to_string(),
+                format!("{prefix}-join"),
+            ),
+            (
+                "MLOBS_KAFKA_GROUPS_EVALUATE".to_string(),
+                format!("{prefix}-evaluate"),
+            ),
+            ("MLOBS_WINDOWS_SIZE_MS".to_string(), "300000".into()),
+            // Scenarios run event time ~900x faster than the wall clock, so the
+            // wall-clock idleness below spans many minutes of event time: the
+            // lateness must cover it (docs/architecture.md, idleness).
+            (
+                "MLOBS_WINDOWS_ALLOWED_LATENESS_MS".to_string(),
+                "1800000".into(),
+            ),
+            (
+                "MLOBS_RUNTIME_CHECKPOINT_INTERVAL_MS".to_string(),
+                "1000".into(),
+            ),
+            ("MLOBS_RUNTIME_IDLE_AFTER_MS".to_string(), "1500".into()),
+            ("MLOBS_RUNTIME_FLUSH_AFTER_MS".to_string(), "4000".into()),
+            (
+                "MLOBS_RUNTIME_COMPLETION_TIMEOUT_MS".to_string(),
+                "60000".into(),
+            ),
+            ("MLOBS_RUNTIME_CHANNEL_CAPACITY".to_string(), "2000".into()),
+            (
+                "MLOBS_BASELINES_DIR".to_string(),
+                dir.join("baselines").display().to_string(),
+            ),
+        ];
+        for topic in [
+            "predictions",
+            "labels",
+            "dlq",
+            "partials",
+            "changelog",
+            "window_metrics",
+            "alerts",
+        ] {
+            env.push((
+                format!("MLOBS_KAFKA_TOPICS_{}", topic.to_uppercase()),
+                format!("{prefix}.{topic}"),
+            ));
+        }
+        let pipeline = Pipeline {
+            prefix,
+            dir,
+            env,
+            partitions,
+        };
+        pipeline.succeed(&["topics", "create"]);
+        pipeline
+    }
+
+    /// Overrides one setting (an `MLOBS_*` variable) for what starts next.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// The name of one of this pipeline's topics (`predictions`, `dlq`, ...).
+    pub fn topic(&self, name: &str) -> String {
+        format!("{}.{name}", self.prefix)
+    }
+
+    /// `mlobs` with this pipeline's configuration.
+    pub fn mlobs(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mlobs"));
+        command
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Runs `mlobs args` to success and returns its stdout.
+    pub fn succeed(&self, args: &[&str]) -> String {
+        let output = self.mlobs(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "mlobs {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Plays a shipped scenario; writes the baselines; returns the truth.
+    pub fn simulate(&self, scenario: &str) -> Value {
+        let truth = self.dir.join(format!("truth-{}.json", unique_name("t")));
+        let output = self.simulate_command(scenario, &truth).output().unwrap();
+        assert!(
+            output.status.success(),
+            "mlobs simulate failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap()
+    }
+
+    /// Plays a shipped scenario in the background (baselines are written
+    /// before it starts sending).
+    pub fn simulate_in_background(&self, scenario: &str) -> Child {
+        self.simulate_command(scenario, &self.dir.join("truth.json"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    fn simulate_command(&self, scenario: &str, truth: &Path) -> Command {
+        let baselines = self.dir.join("baselines");
+        self.mlobs(&[
+            "simulate",
+            "--scenario",
+            &scenario_path(scenario),
+            "--truth",
+            truth.to_str().unwrap(),
+            "--baselines",
+            baselines.to_str().unwrap(),
+        ])
+    }
+
+    /// The truth written by [`Pipeline::simulate_in_background`] once it ended.
+    pub fn background_truth(&self, mut simulator: Child) -> Value {
+        assert!(simulator.wait().unwrap().success(), "the simulator failed");
+        serde_json::from_str(&std::fs::read_to_string(self.dir.join("truth.json")).unwrap())
+            .unwrap()
+    }
+
+    /// Starts `mlobs run` (extra args appended), logging to `<name>.log`.
+    pub fn start(&self, name: &str, extra: &[&str]) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log(name))
+            .unwrap();
+        let mut args = vec!["run"];
+        args.extend_from_slice(extra);
+        self.mlobs(&args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+
+    /// The log file of a process started with [`Pipeline::start`].
+    pub fn log(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.log"))
+    }
+
+    /// How many partition assignments (stage 1 and 2) process `name` logged.
+    pub fn assignments(&self, name: &str) -> usize {
+        std::fs::read_to_string(self.log(name))
+            .unwrap_or_default()
+            .matches("assigned partitions")
+            .count()
+    }
+
+    /// Window results as `mlobs windows --format json` prints them.
+    pub fn windows(&self) -> Value {
+        serde_json::from_str(&self.succeed(&["windows", "--format", "json"])).unwrap()
+    }
+
+    /// Waits up to `timeout` for the window counts to equal `truth`.
+    pub fn try_wait_for(&self, truth: &Value, timeout: Duration) -> bool {
+        let expected = counts(truth);
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if counts(&self.windows()) == expected {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        false
+    }
+
+    /// Waits until the window counts equal `truth`; returns the windows.
+    pub fn wait_for(&self, truth: &Value, timeout: Duration) -> Value {
+        let expected = counts(truth);
+        let mut last = Value::Null;
+        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_until(timeout, "window counts equal to the truth", || {
+                last = self.windows();
+                (counts(&last) == expected).then(|| last.clone())
+            })
+        }));
+        found.unwrap_or_else(|_| {
+            panic!(
+                "window counts never equalled the truth.\nexpected {expected:?}\nlast seen {:?}\nlogs in {}",
+                counts(&last),
+                self.dir.display()
+            )
+        })
+    }
+
+    /// Records written to one of this pipeline's topics so far.
+    pub fn records_in(&self, topic: &str) -> i64 {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers())
+            .create()
+            .unwrap();
+        (0..self.partitions)
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(&self.topic(topic), p, Duration::from_secs(10))
+                    .map_or(0, |(_, high)| high)
+            })
+            .sum()
+    }
+}
+
+/// Stops a `mlobs run` with SIGTERM and waits; it must exit cleanly.
+pub fn stop_gracefully(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "mlobs run exited with {exit:?} after SIGTERM"
+    );
+}
+
+/// Kills a process the hard way (SIGKILL), as a crash would.
+pub fn crash(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// (model, version, window_start, window_end, predictions, labeled, correct)
+/// of every window with a count, sorted.
+pub fn counts(windows: &Value) -> Vec<(String, String, String, String, u64, u64, u64)> {
+    let mut rows: Vec<_> = windows
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|w| {
+            let text = |k: &str| w[k].as_str().unwrap_or_default().to_string();
+            let number = |k: &str| w[k].as_u64().unwrap_or_default();
+            (
+                text("model"),
+                text("version"),
+                text("window_start"),
+                text("window_end"),
+                number("predictions"),
+                number("labeled"),
+                number("correct"),
+            )
+        })
+        .filter(|row| row.4 + row.5 + row.6 > 0)
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn scenario_path(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}

@@ -1,0 +1,240 @@
+//! Stage 1 for one partition number, without Kafka: decode and validate
+//! records of the predictions and labels partitions, run them through the
+//! join and window operators, and say what must be sent. The runner does the
+//! I/O; the in-process benchmark drives this directly.
+
+use std::sync::Arc;
+
+use mlobs_operators::stage1::{JoinedOutcome, Stage1, Stage1Config};
+use mlobs_operators::stage2::{Heartbeat, PartialRecord};
+use mlobs_schemas::{DecodeError, GroundTruthEvent, PredictionEvent, WriterSchemas};
+use serde::{Deserialize, Serialize};
+
+use crate::baselines::Baselines;
+use crate::wire;
+
+/// The two inputs of a stage-1 partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The predictions topic.
+    Predictions = 0,
+    /// The labels topic.
+    Labels = 1,
+}
+
+/// A record read from one of the inputs.
+pub struct SourceRecord<'a> {
+    /// Which input.
+    pub input: Input,
+    /// Its offset in the partition.
+    pub offset: i64,
+    /// Its key.
+    pub key: Option<&'a [u8]>,
+    /// Its value.
+    pub payload: &'a [u8],
+}
+
+/// A record that goes to the dead-letter topic instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// Which input it came from.
+    pub input: Input,
+    /// Its offset.
+    pub offset: i64,
+    /// Its key, unchanged.
+    pub key: Option<Vec<u8>>,
+    /// Its value, unchanged.
+    pub payload: Vec<u8>,
+    /// Short stable reason.
+    pub reason: &'static str,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+/// What handling records produced, for the runner to send.
+#[derive(Default)]
+pub struct Effects {
+    /// Encoded partials keyed `model/version`, for the partials topic.
+    pub partials: Vec<(String, Vec<u8>)>,
+    /// Records for the dead-letter topic.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Joined predictions and labels, for the outcomes history.
+    pub outcomes: Vec<JoinedOutcome>,
+}
+
+/// What a checkpoint holds: the operator state and where to resume.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Next offset to process, per input (records below are in the state).
+    pub next_offsets: [i64; 2],
+    /// The operators.
+    pub state: Stage1,
+}
+
+/// Stage-1 processing of one partition number.
+pub struct PartitionWorker {
+    partition: u32,
+    sources: u32,
+    stage: Stage1,
+    schemas: Arc<WriterSchemas>,
+    next_offsets: [i64; 2],
+    idle: [bool; 2],
+    /// The state changed since the last checkpoint was taken.
+    changed: bool,
+}
+
+impl PartitionWorker {
+    /// A worker for `partition` of `sources` partitions, from a checkpoint
+    /// or empty. Baselines give the feature sketches their bins.
+    pub fn new(
+        partition: u32,
+        sources: u32,
+        config: Stage1Config,
+        checkpoint: Option<Checkpoint>,
+        baselines: &Baselines,
+        schemas: Arc<WriterSchemas>,
+    ) -> Self {
+        let (mut stage, next_offsets) = match checkpoint {
+            Some(c) => (c.state, c.next_offsets),
+            None => (Stage1::new(config), [0, 0]),
+        };
+        for (model, version) in baselines.versions() {
+            let baseline = baselines.get(model, version).expect("listed");
+            stage.set_specs(model, version, baseline.specs.clone());
+        }
+        PartitionWorker {
+            partition,
+            sources,
+            stage,
+            schemas,
+            next_offsets,
+            idle: [false; 2],
+            changed: false,
+        }
+    }
+
+    /// Takes one record. Records below the restored offsets were already in
+    /// the checkpointed state and are skipped.
+    pub fn handle(&mut self, record: SourceRecord<'_>, effects: &mut Effects) {
+        let input = record.input as usize;
+        if record.offset < self.next_offsets[input] {
+            return;
+        }
+        self.next_offsets[input] = record.offset + 1;
+        self.changed = true;
+        if self.idle[input] {
+            self.idle[input] = false;
+            self.stage.set_idle(input, false);
+        }
+        let outcome = match record.input {
+            Input::Predictions => self
+                .schemas
+                .decode::<PredictionEvent>(record.payload)
+                .map_err(reject)
+                .and_then(|event| {
+                    self.stage
+                        .on_prediction(&event)
+                        .map_err(|e| (e.reason, e.detail))
+                }),
+            Input::Labels => self
+                .schemas
+                .decode::<GroundTruthEvent>(record.payload)
+                .map_err(reject)
+                .and_then(|event| {
+                    self.stage
+                        .on_label(&event)
+                        .map_err(|e| (e.reason, e.detail))
+                }),
+        };
+        match outcome {
+            Ok(joined) => effects.outcomes.extend(joined),
+            Err((reason, detail)) => effects.dead_letters.push(DeadLetter {
+                input: record.input,
+                offset: record.offset,
+                key: record.key.map(<[u8]>::to_vec),
+                payload: record.payload.to_vec(),
+                reason,
+                detail,
+            }),
+        }
+    }
+
+    /// Closes the windows the watermark has passed.
+    pub fn advance(&mut self, effects: &mut Effects) {
+        let closed = self.stage.advance();
+        self.emit(closed, effects);
+    }
+
+    /// Closes every open window (both inputs idle for long enough).
+    pub fn flush(&mut self, effects: &mut Effects) {
+        let closed = self.stage.flush();
+        self.emit(closed, effects);
+    }
+
+    /// Marks an input idle: it no longer holds the watermark back.
+    pub fn set_idle(&mut self, input: Input, idle: bool) {
+        self.idle[input as usize] = idle;
+        self.stage.set_idle(input as usize, idle);
+    }
+
+    /// True when `input` is marked idle.
+    pub fn is_idle(&self, input: Input) -> bool {
+        self.idle[input as usize]
+    }
+
+    /// This partition's progress, for every partials partition.
+    pub fn heartbeat(&self) -> Heartbeat {
+        Heartbeat {
+            source: self.partition,
+            sources: self.sources,
+            closed_before: self.stage.closed_before(),
+            idle_empty: self.idle == [true, true] && !self.has_open_windows(),
+        }
+    }
+
+    /// True while some window was not emitted yet.
+    pub fn has_open_windows(&self) -> bool {
+        self.stage.has_open_windows()
+    }
+
+    /// The state to save and the offsets to commit once it is saved, or
+    /// `None` when nothing changed since the last time (saving it again would
+    /// only grow the changelog).
+    pub fn checkpoint_if_changed(&mut self) -> Option<Checkpoint> {
+        std::mem::take(&mut self.changed).then(|| self.checkpoint())
+    }
+
+    /// The state to save, and the offsets to commit once it is saved.
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            next_offsets: self.next_offsets,
+            state: self.stage.clone(),
+        }
+    }
+
+    /// The next offset to process per input.
+    pub fn next_offsets(&self) -> [i64; 2] {
+        self.next_offsets
+    }
+
+    /// Counts of events that did not make it into a window.
+    pub fn counters(&self) -> mlobs_operators::stage1::Counters {
+        self.stage.counters()
+    }
+
+    fn emit(&mut self, closed: Vec<mlobs_operators::stage1::ClosedPartial>, effects: &mut Effects) {
+        self.changed |= !closed.is_empty();
+        for partial in closed {
+            let key = format!("{}/{}", partial.model, partial.version);
+            let record = PartialRecord::Window {
+                source: self.partition,
+                partial: Box::new(partial),
+            };
+            effects.partials.push((key, wire::encode(&record)));
+        }
+    }
+}
+
+fn reject(error: DecodeError) -> (&'static str, String) {
+    (error.reason(), error.to_string())
+}

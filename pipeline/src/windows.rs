@@ -1,0 +1,148 @@
+//! Reading window results back from the window-metrics topic (what
+//! `mlobs windows` prints): the last record per model/version/window wins,
+//! since a late partial or a replay republishes a window under its key.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use mlobs_schemas::time::format_rfc3339;
+use mlobs_schemas::WindowMetrics;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use serde::Serialize;
+
+use crate::config::KafkaConfig;
+use crate::kafka::consumer_config;
+use crate::PipelineError;
+
+/// A window as `mlobs windows --format json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowView {
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub version: String,
+    /// RFC 3339 start.
+    pub window_start: String,
+    /// RFC 3339 end.
+    pub window_end: String,
+    /// Predictions in the window.
+    pub predictions: i64,
+    /// Outcomes that became known in the window.
+    pub labeled: i64,
+    /// Correct ones.
+    pub correct: i64,
+    /// correct / classified.
+    pub accuracy: Option<f64>,
+    /// Latency median (ms).
+    pub latency_p50_ms: Option<f64>,
+    /// Latency 95th percentile (ms).
+    pub latency_p95_ms: Option<f64>,
+    /// Latency 99th percentile (ms).
+    pub latency_p99_ms: Option<f64>,
+    /// Failed inferences by type.
+    pub errors: BTreeMap<String, i64>,
+    /// Every source partition accounted for.
+    pub complete: bool,
+    /// Per-feature drift verdicts.
+    pub drift: Vec<DriftView>,
+}
+
+/// One feature's drift verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftView {
+    /// Feature name.
+    pub feature: String,
+    /// Deciding method.
+    pub method: String,
+    /// Its score.
+    pub score: Option<f64>,
+    /// Its threshold.
+    pub threshold: f64,
+    /// The verdict.
+    pub drift_detected: bool,
+}
+
+impl From<&WindowMetrics> for WindowView {
+    fn from(w: &WindowMetrics) -> Self {
+        WindowView {
+            model: w.model.clone(),
+            version: w.version.clone(),
+            window_start: format_rfc3339(w.window_start),
+            window_end: format_rfc3339(w.window_end),
+            predictions: w.predictions,
+            labeled: w.labeled,
+            correct: w.correct,
+            accuracy: w.accuracy,
+            latency_p50_ms: w.latency_p50_ms,
+            latency_p95_ms: w.latency_p95_ms,
+            latency_p99_ms: w.latency_p99_ms,
+            errors: w.errors.clone(),
+            complete: w.complete,
+            drift: w
+                .drift
+                .iter()
+                .map(|d| DriftView {
+                    feature: d.feature.clone(),
+                    method: d.method.clone(),
+                    score: d.score,
+                    threshold: d.threshold,
+                    drift_detected: d.drift_detected,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every window result in `topic`, the last per key, ordered by window start,
+/// model and version. Reads up to the end offsets found when it starts.
+pub fn read_all(
+    kafka: &KafkaConfig,
+    topic: &str,
+    schemas: &mlobs_schemas::WriterSchemas,
+) -> Result<Vec<WindowMetrics>, PipelineError> {
+    let consumer: BaseConsumer = consumer_config(kafka, "mlobs-windows-reader")
+        .create()
+        .map_err(|e| PipelineError::kafka("creating the window reader", e))?;
+    let partitions = crate::topics::partition_count(kafka, topic)?;
+    let timeout = Duration::from_secs(30);
+    let mut assignment = TopicPartitionList::new();
+    let mut remaining = 0;
+    let mut ends = BTreeMap::new();
+    for partition in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, timeout)
+            .map_err(|e| PipelineError::kafka("reading window-metrics offsets", e))?;
+        if high > low {
+            remaining += 1;
+            ends.insert(partition, high);
+            let _ = assignment.add_partition_offset(topic, partition, Offset::Offset(low));
+        }
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|e| PipelineError::kafka("assigning window-metrics", e))?;
+    let mut latest: BTreeMap<(i64, String, String), WindowMetrics> = BTreeMap::new();
+    let deadline = Instant::now() + timeout;
+    while remaining > 0 && Instant::now() < deadline {
+        let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = result.map_err(|e| PipelineError::kafka("reading window-metrics", e))?;
+        if let Ok(metrics) = schemas.decode::<WindowMetrics>(message.payload().unwrap_or_default())
+        {
+            latest.insert(
+                (
+                    metrics.window_start,
+                    metrics.model.clone(),
+                    metrics.version.clone(),
+                ),
+                metrics,
+            );
+        }
+        if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
+            remaining -= 1;
+        }
+    }
+    Ok(latest.into_values().collect())
+}

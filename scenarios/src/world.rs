@@ -1,0 +1,113 @@
+//! A prepared scenario: every version trained on its own synthetic training
+//! data, and that data's profile kept as the version's baseline, ready to
+//! be played any number of times.
+
+use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_schemas::FeatureValue;
+
+use crate::features::Feature;
+use crate::logistic::Logistic;
+use crate::play::play;
+use crate::process::{training_set, Row};
+use crate::rng::Rng;
+use crate::truth::Truth;
+use crate::{Output, Scenario, SimError};
+
+/// Training streams are numbered from here (run streams are below).
+const TRAINING_STREAMS: u64 = 1 << 32;
+
+/// Trained models of a scenario and their baselines.
+pub struct World {
+    scenario: Scenario,
+    /// Per model, per version (the scenario's order).
+    trained: Vec<Vec<Logistic>>,
+    baselines: Vec<(String, String, Baseline)>,
+}
+
+impl World {
+    /// Trains every version of every model, each on its own training set
+    /// drawn from the undrifted process with a stream of the seed.
+    pub(crate) fn train(scenario: Scenario) -> Result<World, SimError> {
+        let mut trained = Vec::new();
+        let mut baselines = Vec::new();
+        for (m, model) in scenario.models.iter().enumerate() {
+            let mut versions = Vec::new();
+            for (v, version) in model.versions.iter().enumerate() {
+                let stream = TRAINING_STREAMS + ((m as u64) << 16) + v as u64;
+                let mut rng = Rng::stream(scenario.seed, stream);
+                let (rows, classes) = training_set(model, version.training_rows, &mut rng);
+                if classes.iter().all(|c| *c == classes[0]) {
+                    return Err(SimError::at(
+                        &format!("models[{}].truth", model.name),
+                        &format!(
+                            "every training row of version {:?} has the same class; adjust the intercept or weights so both classes occur",
+                            version.name
+                        ),
+                    ));
+                }
+                let mut logistic =
+                    Logistic::train(&model.features, &rows, &classes, &version.dropped);
+                for feature in &version.flip_sign {
+                    logistic.flip_sign(*feature);
+                }
+                versions.push(logistic);
+                let columns = columns(&model.features, &rows);
+                baselines.push((
+                    model.name.clone(),
+                    version.name.clone(),
+                    Baseline::build(&columns),
+                ));
+            }
+            trained.push(versions);
+        }
+        Ok(World {
+            scenario,
+            trained,
+            baselines,
+        })
+    }
+
+    /// One baseline per (model, version), built from that version's training
+    /// data with mlobs_operators::baseline::Baseline::build (features only,
+    /// not the label): what the pipeline compares live features against.
+    pub fn baselines(&self) -> Vec<(String, String, Baseline)> {
+        self.baselines.clone()
+    }
+
+    /// Plays the scenario into `output`, paced by the scenario's speedup, and
+    /// returns what was actually sent, cut into event-time windows of
+    /// `window_ms`. Every run replays the same events.
+    pub fn run(&mut self, output: &mut impl Output, window_ms: i64) -> Result<Truth, SimError> {
+        play(&self.scenario, &self.trained, output, window_ms)
+    }
+}
+
+/// Training rows as the named columns a baseline is built from.
+fn columns(features: &[Feature], rows: &[Row]) -> Vec<(String, ColumnData)> {
+    features
+        .iter()
+        .enumerate()
+        .map(|(i, feature)| {
+            let data = if feature.distribution.is_numeric() {
+                ColumnData::Numeric(
+                    rows.iter()
+                        .map(|r| match &r[i] {
+                            Some(FeatureValue::Numeric(x)) => *x,
+                            _ => f64::NAN,
+                        })
+                        .collect(),
+                )
+            } else {
+                ColumnData::Categorical(
+                    rows.iter()
+                        .map(|r| match &r[i] {
+                            Some(FeatureValue::Categorical(c)) => Some(c.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            };
+            (feature.name.clone(), data)
+        })
+        .collect()
+}

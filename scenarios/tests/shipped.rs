@@ -1,0 +1,121 @@
+//! The two scenarios shipped in scenarios/ tell the stories they promise.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{play, shipped};
+use mlobs_schemas::time::parse_rfc3339;
+use mlobs_schemas::FeatureValue;
+
+const MINUTE: i64 = 60_000;
+
+/// Accuracy over the windows that start at or after `from` and end at or
+/// before `until`.
+fn accuracy(truth: &mlobs_scenarios::Truth, from: i64, until: i64) -> f64 {
+    let (labeled, correct) = truth
+        .windows
+        .iter()
+        .filter(|w| w.window_start >= from && w.window_end <= until)
+        .fold((0, 0), |(l, c), w| {
+            (l + w.counts.labeled, c + w.counts.correct)
+        });
+    correct as f64 / labeled as f64
+}
+
+#[test]
+fn drift_toml_falls_from_96_to_88_percent_when_monthly_charges_change_scale() {
+    let scenario = shipped("drift.toml");
+    assert!(scenario.play_time().unwrap() < Duration::from_secs(15));
+    let start = parse_rfc3339("2026-01-05T09:00:00Z").unwrap();
+    let change = start + 60 * MINUTE;
+    let (memory, truth) = play(scenario, MINUTE);
+    let predictions = memory.predictions().count();
+    assert!((15_000..21_000).contains(&predictions), "{predictions}");
+
+    // Labels: about 95% coverage, a few minutes late, never more than 20.
+    let delays = memory.label_delays();
+    let coverage = delays.len() as f64 / predictions as f64;
+    assert!((coverage - 0.95).abs() < 0.015, "coverage {coverage}");
+    assert!(delays.iter().all(|d| (0..=20 * MINUTE).contains(d)));
+    let mean = delays.iter().sum::<i64>() as f64 / delays.len() as f64 / MINUTE as f64;
+    assert!((2.7..3.2).contains(&mean), "mean delay {mean} minutes");
+
+    let before = accuracy(&truth, start, change);
+    // Labels of predictions made before the change arrive up to 20 minutes later.
+    let after = accuracy(&truth, change + 20 * MINUTE, i64::MAX);
+    println!("drift.toml: accuracy before {before:.4}, after {after:.4}, {predictions} predictions, {} labels", memory.labels().count());
+    assert!((before - 0.96).abs() <= 0.02, "before the change: {before}");
+    assert!((after - 0.88).abs() <= 0.03, "after the change: {after}");
+
+    // Only monthly_charges drifts: compare means before and after the change.
+    let mean = |name: &str, after: bool| {
+        let values: Vec<f64> = memory
+            .predictions()
+            .filter(|p| (p.event_time >= change) == after)
+            .filter_map(|p| match p.features[name] {
+                Some(FeatureValue::Numeric(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    };
+    let ratio = mean("monthly_charges", true) / mean("monthly_charges", false);
+    assert!((ratio - 1.25).abs() < 0.03, "monthly_charges x{ratio}");
+    for other in ["tenure_months", "support_calls"] {
+        let ratio = mean(other, true) / mean(other, false);
+        assert!((ratio - 1.0).abs() < 0.06, "{other} moved x{ratio}");
+    }
+}
+
+#[test]
+fn baseline_toml_rolls_version_2_out_10_50_100_with_delayed_labels() {
+    let scenario = shipped("baseline.toml");
+    assert!(scenario.play_time().unwrap() < Duration::from_secs(20));
+    let start = parse_rfc3339("2026-01-05T09:00:00Z").unwrap();
+    let (memory, truth) = play(scenario, MINUTE);
+    let predictions: Vec<_> = memory.predictions().collect();
+    assert!(
+        (2_500..6_000).contains(&predictions.len()),
+        "{}",
+        predictions.len()
+    );
+    assert!(predictions.iter().all(|p| p.error.is_none()));
+
+    let share_of_2 = |from: i64, until: i64| {
+        let phase: Vec<_> = predictions
+            .iter()
+            .filter(|p| (start + from * MINUTE..start + until * MINUTE).contains(&p.event_time))
+            .collect();
+        phase.iter().filter(|p| p.version == "2").count() as f64 / phase.len() as f64
+    };
+    let shares = [share_of_2(0, 40), share_of_2(40, 80), share_of_2(80, 120)];
+    println!("baseline.toml: version 2 shares {shares:?}");
+    assert!((shares[0] - 0.1).abs() < 0.03, "{shares:?}");
+    assert!((shares[1] - 0.5).abs() < 0.05, "{shares:?}");
+    assert_eq!(shares[2], 1.0);
+
+    let labels = memory.labels().count();
+    let coverage = labels as f64 / predictions.len() as f64;
+    assert!((coverage - 0.95).abs() < 0.015, "coverage {coverage}");
+    for (version, counts) in truth.totals() {
+        let accuracy = counts.accuracy().unwrap();
+        println!("baseline.toml: {version:?} {counts:?} accuracy {accuracy:.4}");
+        assert!(accuracy > 0.9, "{version:?}: {accuracy}");
+    }
+}
+
+#[test]
+fn the_example_in_docs_scenarios_md_is_a_valid_scenario() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/scenarios.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let example = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/scenarios.md has a toml example");
+    let scenario = mlobs_scenarios::Scenario::from_toml(example).unwrap();
+    let (memory, truth) = play(scenario, MINUTE);
+    assert!(memory.predictions().any(|p| p.error.is_some()));
+    assert_eq!(truth.totals().len(), 2);
+}
