@@ -1,6 +1,8 @@
 //! Stage 1 of the pipeline for one source partition: validate, join
-//! predictions with labels, and keep per (window, model version) metrics
-//! until the watermark closes the window.
+//! predictions with labels, and keep per (window, series) metrics until the
+//! watermark closes the window. A series is a model version in one
+//! environment: staging and production traffic of a version are watched
+//! apart.
 //!
 //! Pure: the runtime feeds it decoded events in partition order, asks it to
 //! advance, ships what it returns, and checkpoints it (it is serde).
@@ -64,6 +66,8 @@ pub struct JoinedOutcome {
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Where the prediction was served.
+    pub environment: String,
     /// What the model said.
     pub prediction: Outcome,
     /// What was true.
@@ -74,13 +78,15 @@ pub struct JoinedOutcome {
     pub label_time: i64,
 }
 
-/// Metrics of a closed window for one model version from this partition.
+/// Metrics of a closed window for one series from this partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClosedPartial {
     /// Model name.
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Serving environment.
+    pub environment: String,
     /// Window start (ms, inclusive).
     pub window_start: i64,
     /// Window end (ms, exclusive).
@@ -89,13 +95,26 @@ pub struct ClosedPartial {
     pub metrics: MetricsPartial,
 }
 
+impl ClosedPartial {
+    /// Window first, then series: the order partials are emitted in.
+    fn sort_key(&self) -> (i64, &str, &str, &str) {
+        (
+            self.window_start,
+            &self.model,
+            &self.version,
+            &self.environment,
+        )
+    }
+}
+
 /// Stage-1 state of one partition.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Stage1 {
     config: Stage1Config,
     join: Join,
     watermark: Watermark,
-    versions: Interner,
+    /// Series as `model\0version\0environment`.
+    series: Interner,
     classes: Interner,
     #[serde(with = "crate::serde_pairs")]
     open: BTreeMap<(i64, u32), MetricsPartial>,
@@ -105,9 +124,9 @@ pub struct Stage1 {
     /// Feature specs by (model, version), as set by the runtime.
     #[serde(skip)]
     specs: HashMap<(String, String), FeatureSpecs>,
-    /// The same, by interned version id (a cache of `specs`).
+    /// The same, by interned series id (a cache of `specs`).
     #[serde(skip)]
-    specs_by_version: Vec<Option<FeatureSpecs>>,
+    specs_by_series: Vec<Option<FeatureSpecs>>,
     /// Reused to build interner keys without allocating.
     #[serde(skip)]
     key_buffer: String,
@@ -120,13 +139,13 @@ impl Stage1 {
             config,
             join: Join::new(config.label_ttl_ms, config.max_pending_labels),
             watermark: Watermark::new(2),
-            versions: Interner::default(),
+            series: Interner::default(),
             classes: Interner::default(),
             open: BTreeMap::new(),
             closed_before: None,
             counters: Counters::default(),
             specs: HashMap::new(),
-            specs_by_version: Vec::new(),
+            specs_by_series: Vec::new(),
             key_buffer: String::new(),
         }
     }
@@ -135,7 +154,7 @@ impl Stage1 {
     pub fn set_specs(&mut self, model: &str, version: &str, specs: FeatureSpecs) {
         self.specs
             .insert((model.to_string(), version.to_string()), specs);
-        self.specs_by_version.clear();
+        self.specs_by_series.clear();
     }
 
     /// Takes one prediction. Invalid ones are refused with a reason.
@@ -144,7 +163,7 @@ impl Stage1 {
         event: &PredictionEvent,
     ) -> Result<Option<JoinedOutcome>, Invalid> {
         validate_prediction(event)?;
-        let version = self.version_id(&event.model, &event.version)?;
+        let series = self.series_id(event)?;
         let watermark = self.watermark.current();
         self.watermark.observe(PREDICTIONS, event.event_time);
         if self.config.windows.is_late(event.event_time, watermark) {
@@ -155,7 +174,7 @@ impl Stage1 {
             let value = self.value_of(&event.prediction);
             match self.join.on_prediction(
                 key_of(&event.prediction_id),
-                version,
+                series,
                 event.event_time,
                 value,
             ) {
@@ -169,16 +188,16 @@ impl Stage1 {
         } else {
             None
         };
-        let specs = self.specs_of(version, event);
+        let specs = self.specs_of(series, event);
         let start = self.config.windows.start_of(event.event_time);
         self.open
-            .entry((start, version))
+            .entry((start, series))
             .or_default()
             .add_prediction(event, &specs);
         Ok(joined.map(|(label_time, label)| {
             let label = self.outcome_of(label);
             self.score(
-                version,
+                series,
                 event.prediction.clone(),
                 label,
                 event.event_time,
@@ -263,18 +282,17 @@ impl Stage1 {
                 break;
             }
             let metrics = entry.remove();
-            let (model, version) = self.version_names(version);
+            let (model, version, environment) = self.series_names(version);
             closed.push(ClosedPartial {
                 model,
                 version,
+                environment,
                 window_start: start,
                 window_end: start + windows.size_ms,
                 metrics,
             });
         }
-        closed.sort_by(|a, b| {
-            (a.window_start, &a.model, &a.version).cmp(&(b.window_start, &b.model, &b.version))
-        });
+        closed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let first_open = windows
             .start_of(watermark - windows.allowed_lateness_ms - windows.size_ms)
             + windows.size_ms;
@@ -316,28 +334,36 @@ impl Stage1 {
         (self.join.predictions(), self.join.waiting_labels())
     }
 
-    fn version_id(&mut self, model: &str, version: &str) -> Result<u32, Invalid> {
+    fn series_id(&mut self, event: &PredictionEvent) -> Result<u32, Invalid> {
         self.key_buffer.clear();
-        self.key_buffer.extend([model, "\u{0}", version]);
-        if let Some(id) = self.versions.get(&self.key_buffer) {
+        self.key_buffer.extend([
+            event.model.as_str(),
+            "\u{0}",
+            &event.version,
+            "\u{0}",
+            &event.environment,
+        ]);
+        if let Some(id) = self.series.get(&self.key_buffer) {
             return Ok(id);
         }
-        if self.versions.len() as u32 >= MAX_VERSIONS {
+        if self.series.len() as u32 >= MAX_VERSIONS {
             return Err(Invalid::new(
                 "too_many_versions",
-                format!("more than {MAX_VERSIONS} model versions in one partition"),
+                format!(
+                    "more than {MAX_VERSIONS} model versions and environments in one partition"
+                ),
             ));
         }
-        Ok(self.versions.intern(&self.key_buffer))
+        Ok(self.series.intern(&self.key_buffer))
     }
 
-    /// The feature specs of interned `version` (looked up by name once).
-    fn specs_of(&mut self, version: u32, event: &PredictionEvent) -> FeatureSpecs {
-        let index = version as usize;
-        if self.specs_by_version.len() <= index {
-            self.specs_by_version.resize(index + 1, None);
+    /// The feature specs of interned `series` (looked up by name once).
+    fn specs_of(&mut self, series: u32, event: &PredictionEvent) -> FeatureSpecs {
+        let index = series as usize;
+        if self.specs_by_series.len() <= index {
+            self.specs_by_series.resize(index + 1, None);
         }
-        self.specs_by_version[index]
+        self.specs_by_series[index]
             .get_or_insert_with(|| {
                 self.specs
                     .get(&(event.model.clone(), event.version.clone()))
@@ -347,13 +373,14 @@ impl Stage1 {
             .clone()
     }
 
-    fn version_names(&self, id: u32) -> (String, String) {
-        let (model, version) = self
-            .versions
-            .name(id)
-            .split_once('\u{0}')
-            .expect("interned as model\\0version");
-        (model.to_string(), version.to_string())
+    fn series_names(&self, id: u32) -> (String, String, String) {
+        let mut parts = self.series.name(id).splitn(3, '\u{0}').map(String::from);
+        let mut next = || {
+            parts
+                .next()
+                .expect("interned as model\\0version\\0environment")
+        };
+        (next(), next(), next())
     }
 
     fn value_of(&mut self, outcome: &Outcome) -> Value {
@@ -401,11 +428,12 @@ impl Stage1 {
                 .or_default()
                 .add_outcome(scored);
         }
-        let (model, version) = self.version_names(version);
+        let (model, version, environment) = self.series_names(version);
         JoinedOutcome {
             prediction_id: prediction_id.to_string(),
             model,
             version,
+            environment,
             prediction,
             label,
             prediction_time,

@@ -1,5 +1,5 @@
 //! Reading window results back from the window-metrics topic (what
-//! `mlobs windows` prints): the last record per model/version/window wins,
+//! `mlobs windows` prints): the last record per series and window wins,
 //! since a late partial or a replay republishes a window under its key.
 
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub struct WindowView {
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Serving environment.
+    pub environment: String,
     /// RFC 3339 start.
     pub window_start: String,
     /// RFC 3339 end.
@@ -68,6 +70,7 @@ impl From<&WindowMetrics> for WindowView {
         WindowView {
             model: w.model.clone(),
             version: w.version.clone(),
+            environment: w.environment.clone(),
             window_start: format_rfc3339(w.window_start),
             window_end: format_rfc3339(w.window_end),
             predictions: w.predictions,
@@ -95,7 +98,7 @@ impl From<&WindowMetrics> for WindowView {
 }
 
 /// Every window result in `topic`, the last per key, ordered by window start,
-/// model and version. Reads up to the end offsets found when it starts.
+/// model, version and environment. Reads up to the end offsets found when it starts.
 pub fn read_all(
     kafka: &KafkaConfig,
     topic: &str,
@@ -122,7 +125,7 @@ pub fn read_all(
     consumer
         .assign(&assignment)
         .map_err(|e| PipelineError::kafka("assigning window-metrics", e))?;
-    let mut latest: BTreeMap<(i64, String, String), WindowMetrics> = BTreeMap::new();
+    let mut latest: BTreeMap<(i64, String, String, String), WindowMetrics> = BTreeMap::new();
     let deadline = Instant::now() + timeout;
     while remaining > 0 && Instant::now() < deadline {
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
@@ -136,6 +139,7 @@ pub fn read_all(
                     metrics.window_start,
                     metrics.model.clone(),
                     metrics.version.clone(),
+                    metrics.environment.clone(),
                 ),
                 metrics,
             );

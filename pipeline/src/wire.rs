@@ -46,6 +46,7 @@ mod tests {
                 partial: Box::new(ClosedPartial {
                     model: "m".into(),
                     version: "1".into(),
+                    environment: "production".into(),
                     window_start: 0,
                     window_end: 60,
                     metrics,

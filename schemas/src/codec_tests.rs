@@ -79,6 +79,7 @@ fn window_metrics() -> WindowMetrics {
     WindowMetrics {
         model: "fraud".into(),
         version: "2".into(),
+        environment: "production".into(),
         window_start: 1_764_000_000_000,
         window_end: 1_764_000_060_000,
         complete: true,

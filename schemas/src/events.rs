@@ -169,6 +169,9 @@ pub struct WindowMetrics {
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Serving environment.
+    #[serde(default)]
+    pub environment: String,
     /// Window start (ms, inclusive).
     pub window_start: i64,
     /// Window end (ms, exclusive).

@@ -58,6 +58,7 @@ pub fn print_windows(windows: &[WindowView], format: Format) -> anyhow::Result<(
             vec![
                 w.window_start.clone(),
                 format!("{}/{}", w.model, w.version),
+                w.environment.clone(),
                 w.predictions.to_string(),
                 w.labeled.to_string(),
                 number(w.accuracy.map(|a| a * 100.0), 1),
@@ -80,6 +81,7 @@ pub fn print_windows(windows: &[WindowView], format: Format) -> anyhow::Result<(
         &[
             "WINDOW",
             "VERSION",
+            "ENVIRONMENT",
             "PREDICTIONS",
             "LABELED",
             "ACCURACY%",

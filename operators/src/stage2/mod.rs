@@ -48,7 +48,7 @@ pub enum PartialRecord {
     Heartbeat(Heartbeat),
 }
 
-/// Identifies a window of a model version.
+/// Identifies a window of a series (a model version in an environment).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct WindowKey {
     /// Window start (ms).
@@ -57,6 +57,8 @@ pub struct WindowKey {
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Serving environment.
+    pub environment: String,
 }
 
 /// A window's merged metrics, ready for drift and the sinks.
@@ -152,6 +154,7 @@ impl Evaluator {
             window_start: partial.window_start,
             model: partial.model,
             version: partial.version,
+            environment: partial.environment,
         };
         if let Some(mut done) = self.completed.remove(&key) {
             let duplicate = !done.sources.insert(source);

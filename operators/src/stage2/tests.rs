@@ -8,6 +8,7 @@ fn partial(window_start: i64, predictions: u64) -> ClosedPartial {
     ClosedPartial {
         model: "m".into(),
         version: "1".into(),
+        environment: "test".into(),
         window_start,
         window_end: window_start + 60,
         metrics,

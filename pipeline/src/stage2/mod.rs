@@ -37,6 +37,7 @@ pub fn window_metrics(
     WindowMetrics {
         model: result.key.model.clone(),
         version: result.key.version.clone(),
+        environment: result.key.environment.clone(),
         window_start: result.key.window_start,
         window_end: result.window_end,
         complete: result.complete,
@@ -106,6 +107,7 @@ mod tests {
                 window_start: 0,
                 model: "m".into(),
                 version: "1".into(),
+                environment: "production".into(),
             },
             window_end: 60_000,
             complete: true,

@@ -149,8 +149,8 @@ fn publish(
         let payload =
             mlobs_schemas::encode(&metrics).map_err(|e| PipelineError::Stopped(e.to_string()))?;
         let key = format!(
-            "{}/{}/{}",
-            metrics.model, metrics.version, metrics.window_start
+            "{}/{}/{}/{}",
+            metrics.model, metrics.version, metrics.environment, metrics.window_start
         );
         outbox.send(Outgoing {
             topic: &config.kafka.topics.window_metrics,
