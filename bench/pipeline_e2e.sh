@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end throughput through the local broker: bench/throughput.toml is
-# produced into fresh topics first (timed on its own), then 1 and then 2
-# `mlobs run` instances consume it from the start; the clock stops when every
-# window result is complete. Events = predictions + labels. Before them, a
+# produced into fresh topics first (timed on its own), then `mlobs run`
+# consumes it from the start: one instance without sinks (no ClickHouse, no
+# metrics endpoint), one with all sinks on, two with all sinks on; the clock
+# stops when every window result is complete. Events = predictions + labels. Before them, a
 # plain consumer reads the same topics (pipeline/benches/broker_read.rs): what
 # the broker alone delivers, the ceiling for the pipeline's figure.
 set -euo pipefail
@@ -34,14 +35,21 @@ echo "produce: $events events in $(python3 -c "print(f'{$produced-$started:.1f}'
 source_topics=("$MLOBS_KAFKA_TOPICS_PREDICTIONS" "$MLOBS_KAFKA_TOPICS_LABELS")
 cargo bench -q -p mlobs-pipeline --bench broker_read
 
-for instances in 1 2; do
-    topics "run$instances"
+# runs INSTANCES SINKS: consume the source topics with fresh groups.
+runs() {
+    local instances=$1 sinks=$2
+    topics "run$instances-$sinks"
     export MLOBS_KAFKA_TOPICS_PREDICTIONS="${source_topics[0]}" MLOBS_KAFKA_TOPICS_LABELS="${source_topics[1]}"
+    if [ "$sinks" = on ]; then
+        export MLOBS_CLICKHOUSE_URL=http://127.0.0.1:8123 MLOBS_CLICKHOUSE_DATABASE="bench_e2e_$$" MLOBS_METRICS_LISTEN=127.0.0.1:0
+    else
+        export MLOBS_CLICKHOUSE_URL="" MLOBS_METRICS_LISTEN=""
+    fi
     "$MLOBS" topics create >/dev/null
     pids=()
     started=$(now)
     for i in $(seq "$instances"); do
-        "$MLOBS" run >"$work/run$instances-$i.log" 2>&1 &
+        "$MLOBS" run >"$work/run$instances-$sinks-$i.log" 2>&1 &
         pids+=($!)
     done
     ready() {
@@ -49,10 +57,14 @@ for instances in 1 2; do
         complete=$("$MLOBS" windows --format json | python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["complete"]))')
         [ "$complete" -ge "$windows" ]
     }
-    wait_until 600 ready || die "run with $instances instance(s) did not finish; see $work"
+    wait_until 600 ready || die "run with $instances instance(s), sinks $sinks, did not finish; see $work"
     finished=$(now)
     kill -TERM "${pids[@]}"
     wait "${pids[@]}" 2>/dev/null || true
     seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
-    echo "pipeline, $instances instance(s): $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
-done
+    echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
+}
+runs 1 off
+runs 1 on
+runs 2 on
+curl -fsS http://127.0.0.1:8123/ --data-binary "DROP DATABASE IF EXISTS bench_e2e_$$" >/dev/null

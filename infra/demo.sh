@@ -5,10 +5,13 @@
 # time), so a second demo starts clean; its config is written to
 # .mlobs-data/demo/mlobs.toml for exploring afterwards:
 #   target/release/mlobs --config .mlobs-data/demo/mlobs.toml windows
+# The stack and the pipeline keep running afterwards (Prometheus scrapes the
+# pipeline on 127.0.0.1:9464; the history is in ClickHouse's `mlobs`
+# database); `make down` stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
-MLOBS=target/release/mlobs
+MLOBS="$REPO_DIR/target/release/mlobs"
 demo="$MLOBS_DATA/demo"
 run="demo-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$demo/baselines"
@@ -44,11 +47,11 @@ export MLOBS_CONFIG="$demo/mlobs.toml"
 echo "== playing scenarios/drift.toml (2h30m of event time in about 10 s)"
 "$MLOBS" simulate --scenario scenarios/drift.toml --truth "$demo/truth.json" --baselines "$demo/baselines"
 # The pipeline reads baselines when it starts, so it starts once the
-# simulator has written them; the events wait in Kafka meanwhile.
-echo "== starting the pipeline (log: $demo/run.log)"
-"$MLOBS" run >"$demo/run.log" 2>&1 &
-pipeline=$!
-trap 'kill -TERM $pipeline 2>/dev/null; wait $pipeline 2>/dev/null || true' EXIT
+# simulator has written them; the events wait in Kafka meanwhile. A previous
+# demo's pipeline stops first (it holds the metrics port).
+stop_service demo
+echo "== starting the pipeline (log: $demo/demo.log)"
+start_service demo 9464 60 "http_ok http://127.0.0.1:9464/healthz" -- "$MLOBS" run
 expected=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$demo/truth.json")
 echo "== waiting for the pipeline to close every window ($expected windows)"
 windows_ready() {
@@ -57,8 +60,21 @@ windows_ready() {
         python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["complete"]))')
     [ "$complete" -ge "$expected" ]
 }
-wait_until 120 windows_ready || die "the pipeline did not finish in 2 minutes; see $demo/run.log"
+wait_until 120 windows_ready || die "the pipeline did not finish in 2 minutes; see $demo/demo.log"
 echo "== window results (accuracy falls from about 96% to about 88% after 10:00, when monthly_charges drifts)"
 "$MLOBS" windows
-echo
-echo "Explore this run: $MLOBS --config $demo/mlobs.toml windows --format json"
+query=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' \
+    'model_accuracy or model_feature_drifted == 1')
+cat <<EOF
+
+== where to look (the stack and the pipeline keep running; 'make down' stops them)
+Prometheus: http://127.0.0.1:9090/graph?g0.expr=$query&g0.tab=1
+  accuracy of the newest window per version:  model_accuracy
+  features drifted in the newest window:      model_feature_drifted == 1
+  accuracy over everything labeled so far:
+    sum by (version) (model_predictions_correct_total) / sum by (version) (model_predictions_labeled_total)
+ClickHouse, the latest windows and the drifted features:
+  clickhouse-client --query "SELECT model, version, window_start, predictions, labeled, round(accuracy, 3) AS accuracy, share_drifted FROM mlobs.window_metrics FINAL ORDER BY window_start DESC, version LIMIT 10 FORMAT PrettyCompact"
+  clickhouse-client --query "SELECT window_start, version, feature, method, round(score, 3) AS score, threshold FROM mlobs.feature_drift FINAL WHERE drifted = 1 ORDER BY window_start DESC LIMIT 10 FORMAT PrettyCompact"
+Window results from Kafka: $MLOBS --config $demo/mlobs.toml windows --format json
+EOF

@@ -3,7 +3,7 @@
 # 127.0.0.1 with all state under one data folder.
 #
 #   infra/stack.sh up [SERVICE...]     install what is missing, start, wait until ready
-#   infra/stack.sh down [SERVICE...]   stop what we started (by PID)
+#   infra/stack.sh down [SERVICE...]   stop what we started (by PID), the demo pipeline too
 #   infra/stack.sh status              per service: running or not, port, version
 #   infra/stack.sh clean-state         stop everything and delete the data folder
 #   infra/stack.sh install [SERVICE...]  install only
@@ -55,12 +55,17 @@ services=("$@")
 case $command in
     install) for s in "${services[@]}"; do with_service "$s" install_one; done ;;
     up) for s in "${services[@]}"; do with_service "$s" up_one; done ;;
-    down) for s in "${services[@]}"; do with_service "$s" down_one; done ;;
+    down)
+        # The pipeline `make demo` leaves running goes first (all-services case).
+        [ $# -gt 0 ] || stop_service demo
+        for s in "${services[@]}"; do with_service "$s" down_one; done
+        ;;
     status)
         printf '%-13s %-28s %-16s %s\n' SERVICE STATE ADDRESS VERSION
         for s in "${services[@]}"; do with_service "$s" status_one; done
         ;;
     clean-state)
+        stop_service demo
         for s in "${ALL_SERVICES[@]}"; do with_service "$s" down_one; done
         rm -rf "$MLOBS_DATA"
         say "removed $MLOBS_DATA"

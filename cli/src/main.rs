@@ -32,6 +32,8 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Run the pipeline: join predictions with labels, window, evaluate, publish.
     Run(commands::run::Args),
+    /// Prepare the ClickHouse history (database mlobs and its tables).
+    Clickhouse(commands::clickhouse::Args),
     /// Print window results from the window-metrics topic.
     Windows(commands::windows::Args),
     /// Re-process a time range of the input topics into a fresh consumer group.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Topics(args) => commands::topics::execute(&config, args),
         Command::Simulate(args) => commands::simulate::execute(&config, args),
         Command::Run(args) => commands::run::execute(&config, args),
+        Command::Clickhouse(args) => commands::clickhouse::execute(&config, args),
         Command::Windows(args) => commands::windows::execute(&config, args),
         Command::Replay(args) => commands::replay::execute(&config, args),
         Command::Baseline(args) => commands::baseline::execute(args),

@@ -11,9 +11,7 @@ use mlobs_testkit::{brokers, consume_all, wait_until};
 use rdkafka::message::Headers;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Message};
-use support::{counts, crash, stop_gracefully, Pipeline};
-
-const DEADLINE: Duration = Duration::from_secs(120);
+use support::{counts, crash, stop_gracefully, Pipeline, DEADLINE};
 
 #[test]
 fn two_instances_in_one_group_count_exactly_what_was_sent() {

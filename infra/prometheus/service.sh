@@ -13,7 +13,9 @@ svc_ready() { http_ok "http://127.0.0.1:$PORT/-/ready"; }
 svc_version() { prometheus --version 2>&1 | head -1 | grep -o 'version [0-9.]*'; }
 svc_command() {
     local dir="$MLOBS_DATA/prometheus"
-    sed -e "s|@INFRA@|$INFRA_DIR|g" "$INFRA_DIR/prometheus/prometheus.yml" >"$dir/prometheus.yml"
+    mkdir -p "$dir/targets"
+    sed -e "s|@INFRA@|$INFRA_DIR|g" -e "s|@DATA@|$MLOBS_DATA|g" \
+        "$INFRA_DIR/prometheus/prometheus.yml" >"$dir/prometheus.yml"
     CMD=(prometheus "--config.file=$dir/prometheus.yml" "--storage.tsdb.path=$dir/tsdb"
         "--web.listen-address=127.0.0.1:$PORT" --web.enable-lifecycle)
 }

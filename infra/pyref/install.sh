@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The reference Python used by tests and benchmarks: scipy for exact
 # statistics to check ours against, pandas/pyarrow to write Parquet test
-# files. Installed once into the tool cache; prints the interpreter path.
+# files, chdb (embedded current ClickHouse) to check the schema's dialect.
+# Installed once into the tool cache; prints the interpreter path.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-VENV="$MLOBS_CACHE/pyref-1"
+VENV="$MLOBS_CACHE/pyref-2"
 if [ ! -f "$VENV/.installed" ]; then
     say "installing the reference Python tools into $VENV (first time only, about a minute)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet scipy==1.17.1 numpy==2.4.6 pandas==3.1.1 pyarrow==26.0.1 >&2
+    "$VENV/bin/pip" install --quiet scipy==1.17.1 numpy==2.4.6 pandas==3.1.1 pyarrow==26.0.1 chdb==4.4.0 >&2
     touch "$VENV/.installed"
 fi
 echo "$VENV/bin/python"

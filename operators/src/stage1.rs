@@ -57,6 +57,21 @@ pub struct Counters {
     pub unlabeled_after_flush: u64,
 }
 
+impl Counters {
+    /// Each count with a stable name (a metric label).
+    pub fn named(&self) -> [(&'static str, u64); 7] {
+        [
+            ("late_prediction", self.late_predictions),
+            ("late_label", self.late_labels),
+            ("duplicate_prediction", self.duplicate_predictions),
+            ("duplicate_label", self.duplicate_labels),
+            ("orphan_label", self.orphan_labels),
+            ("label_overflow", self.label_overflow),
+            ("unlabeled_after_flush", self.unlabeled_after_flush),
+        ]
+    }
+}
+
 /// A prediction joined with its label, for the outcomes history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JoinedOutcome {

@@ -57,6 +57,7 @@ fn main() {
                     .map(|(_, p)| p.len())
                     .sum::<usize>();
                 effects.outcomes.clear();
+                effects.predictions.clear();
             }
         }
         worker.flush(&mut effects);

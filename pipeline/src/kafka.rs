@@ -8,9 +8,10 @@ use std::time::Duration;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext};
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
-use rdkafka::ClientConfig;
+use rdkafka::{ClientConfig, Statistics};
 
 use crate::config::KafkaConfig;
+use crate::sinks::Metrics;
 use crate::PipelineError;
 
 /// Settings for a consumer of `group`; the user's passthrough settings win.
@@ -38,15 +39,97 @@ fn user_settings_win(config: &mut ClientConfig, kafka: &KafkaConfig) {
     }
 }
 
-/// Creates a consumer of `group` with `context`.
+/// Creates a consumer of `group` with `context`, which receives
+/// librdkafka's statistics (consumer lag among them) every 5 s.
 pub fn consumer<C: ConsumerContext + 'static>(
     kafka: &KafkaConfig,
     group: &str,
     context: C,
-) -> Result<BaseConsumer<C>, PipelineError> {
-    consumer_config(kafka, group)
-        .create_with_context(context)
-        .map_err(|e| PipelineError::kafka("creating a consumer", e))
+    name: &'static str,
+) -> Result<Member<C>, PipelineError> {
+    let mut config = consumer_config(kafka, group);
+    config.set("statistics.interval.ms", "5000");
+    user_settings_win(&mut config, kafka);
+    Member::create(&config, context, name)
+}
+
+/// Sets `mlobs_consumer_lag` from a statistics report of a consumer of
+/// `group` (partitions whose lag librdkafka does not know yet are skipped).
+pub fn report_lag(metrics: &Metrics, group: &str, statistics: &Statistics) {
+    for (topic, report) in &statistics.topics {
+        for (partition, p) in &report.partitions {
+            if *partition >= 0 && p.consumer_lag >= 0 {
+                metrics.lag(group, topic, *partition, p.consumer_lag);
+            }
+        }
+    }
+}
+
+/// How long a stopping consumer waits for the broker to confirm that it left
+/// its group. Offsets are committed before this, so giving up loses nothing:
+/// the coordinator then evicts the member after `session.timeout.ms`.
+const LEAVE_GROUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A consumer in a group that, when dropped, leaves the group within
+/// [`LEAVE_GROUP_TIMEOUT`].
+///
+/// Dropping a plain `BaseConsumer` waits for the broker without a deadline;
+/// a coordinator busy with a rebalance (tansu after a crashed member, see
+/// docs/architecture.md) could then hold a shutdown forever.
+pub struct Member<C: ConsumerContext + 'static> {
+    consumer: Option<BaseConsumer<C>>,
+    name: &'static str,
+}
+
+impl<C: ConsumerContext + 'static> Member<C> {
+    /// Creates the consumer; `name` says who it is in log lines.
+    pub fn create(
+        config: &ClientConfig,
+        context: C,
+        name: &'static str,
+    ) -> Result<Self, PipelineError> {
+        let consumer = config
+            .create_with_context(context)
+            .map_err(|e| PipelineError::kafka(&format!("creating the {name} consumer"), e))?;
+        Ok(Member {
+            consumer: Some(consumer),
+            name,
+        })
+    }
+}
+
+impl<C: ConsumerContext + 'static> std::ops::Deref for Member<C> {
+    type Target = BaseConsumer<C>;
+
+    fn deref(&self) -> &BaseConsumer<C> {
+        self.consumer.as_ref().expect("present until dropped")
+    }
+}
+
+impl<C: ConsumerContext + 'static> Drop for Member<C> {
+    fn drop(&mut self) {
+        let Some(consumer) = self.consumer.take() else {
+            return;
+        };
+        let closed = consumer.close_queue().is_ok() && {
+            let deadline = std::time::Instant::now() + LEAVE_GROUP_TIMEOUT;
+            while !consumer.closed() && std::time::Instant::now() < deadline {
+                consumer.poll(Duration::from_millis(100));
+            }
+            consumer.closed()
+        };
+        if closed {
+            drop(consumer);
+        } else {
+            eprintln!(
+                "mlobs {}: the broker did not confirm leaving the group within {} s; going on without it (offsets are committed; the group evicts this member after session.timeout.ms)",
+                self.name,
+                LEAVE_GROUP_TIMEOUT.as_secs()
+            );
+            // Dropping would wait for the broker again, without a deadline.
+            std::mem::forget(consumer);
+        }
+    }
 }
 
 /// A client that only asks the broker where partitions start and end.

@@ -4,9 +4,11 @@
 
 pub mod baselines;
 pub mod config;
+pub mod health;
 pub mod kafka;
 pub mod replay;
 pub mod shutdown;
+pub mod sinks;
 pub mod stage1;
 pub mod stage2;
 pub mod topics;
@@ -37,6 +39,9 @@ pub enum PipelineError {
     /// A worker stopped unexpectedly.
     #[error("stopped: {0}")]
     Stopped(String),
+    /// ClickHouse refused or could not be reached.
+    #[error(transparent)]
+    ClickHouse(#[from] sinks::clickhouse::ClickHouseError),
     /// A topic is missing or misconfigured.
     #[error("topic {topic}: {detail}")]
     Topic { topic: String, detail: String },

@@ -1,8 +1,10 @@
 //! `mlobs replay`: re-process a time range of the input topics, in process,
 //! into a fresh consumer group. Stage 1 runs per partition over the range,
 //! stage 2 merges in memory, and the results go to the window-metrics topic
-//! (replacing earlier results under the same keys). The same range always
-//! gives the same results.
+//! and the ClickHouse window tables (replacing earlier results under the
+//! same keys). The same range always gives the same results. The inference
+//! log and outcomes are not written again: a replay would write the same
+//! rows.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,12 +13,15 @@ use std::time::{Duration, Instant};
 use mlobs_operators::drift::DriftOptions;
 use mlobs_operators::stage2::{Evaluator, PartialRecord};
 use mlobs_schemas::WindowMetrics;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, DefaultConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::baselines::Baselines;
-use crate::kafka::{consumer_config, Outbox, Outgoing};
+use crate::kafka::{consumer_config, Member, Outbox};
+use crate::shutdown::Shutdown;
+use crate::sinks::Sinks;
 use crate::stage1::worker::{Effects, Input, PartitionWorker, SourceRecord};
+use crate::stage2::{publish, record};
 use crate::{topics, wire, Config, PipelineError};
 
 /// Which event times to replay: `[from, to)`; `None` means the start or end
@@ -36,15 +41,18 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 pub fn replay(
     config: &Config,
     baselines: Arc<Baselines>,
+    sinks: &Sinks,
     range: ReplayRange,
     group: &str,
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
     let kafka = &config.kafka;
     let sources = topics::check_copartitioned(kafka)?;
     let schemas = Arc::new(config.writer_schemas()?);
-    let consumer: BaseConsumer = consumer_config(kafka, group)
-        .create()
-        .map_err(|e| PipelineError::kafka("creating the replay consumer", e))?;
+    let consumer = Member::create(
+        &consumer_config(kafka, group),
+        DefaultConsumerContext,
+        "replay",
+    )?;
     let mut evaluator = Evaluator::new(u64::MAX);
     let mut processed = TopicPartitionList::new();
     for partition in 0..sources {
@@ -78,32 +86,12 @@ pub fn replay(
         evaluator.on_record(PartialRecord::Heartbeat(worker.heartbeat()), 0, 0);
     }
     let results = evaluator.poll(0);
-    let options = DriftOptions::default();
-    let metrics: Vec<WindowMetrics> = results
-        .iter()
-        .map(|r| {
-            crate::stage2::window_metrics(
-                r,
-                baselines.get(&r.key.model, &r.key.version).as_deref(),
-                &options,
-            )
-        })
-        .collect();
     let mut outbox = Outbox::new(crate::kafka::producer(kafka)?);
-    for m in &metrics {
-        let payload =
-            mlobs_schemas::encode(m).map_err(|e| PipelineError::Stopped(e.to_string()))?;
-        let key = format!("{}/{}/{}", m.model, m.version, m.window_start);
-        outbox.send(Outgoing {
-            topic: &kafka.topics.window_metrics,
-            partition: None,
-            key: key.as_bytes(),
-            payload: &payload,
-            headers: None,
-            timestamp: Some(m.window_end),
-        });
-    }
-    outbox.flush()?;
+    let options = DriftOptions::default();
+    let metrics = publish(&mut outbox, config, &baselines, &options, &results)?;
+    let mut history =
+        sinks.history_writer(&["window_metrics", "feature_drift"], &Shutdown::default());
+    record(&metrics, history.as_mut(), &sinks.metrics)?;
     if processed.count() > 0 {
         consumer
             .commit(&processed, CommitMode::Sync)
@@ -184,6 +172,8 @@ fn read_partition(
         };
         worker.handle(record, effects);
         worker.advance(effects);
+        effects.predictions.clear();
+        effects.outcomes.clear();
     }
     Ok(ends)
 }

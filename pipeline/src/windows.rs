@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use mlobs_schemas::time::format_rfc3339;
 use mlobs_schemas::WindowMetrics;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{Consumer, DefaultConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
 
 use crate::config::KafkaConfig;
-use crate::kafka::consumer_config;
+use crate::kafka::{consumer_config, Member};
 use crate::PipelineError;
 
 /// A window as `mlobs windows --format json` prints it.
@@ -104,9 +104,11 @@ pub fn read_all(
     topic: &str,
     schemas: &mlobs_schemas::WriterSchemas,
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
-    let consumer: BaseConsumer = consumer_config(kafka, "mlobs-windows-reader")
-        .create()
-        .map_err(|e| PipelineError::kafka("creating the window reader", e))?;
+    let consumer = Member::create(
+        &consumer_config(kafka, "mlobs-windows-reader"),
+        DefaultConsumerContext,
+        "window reader",
+    )?;
     let partitions = crate::topics::partition_count(kafka, topic)?;
     let timeout = Duration::from_secs(30);
     let mut assignment = TopicPartitionList::new();

@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments and what it does.
 
 pub mod baseline;
+pub mod clickhouse;
 mod columns;
 pub mod drift;
 pub mod replay;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use mlobs_pipeline::baselines::Baselines;
 use mlobs_pipeline::replay::{replay, ReplayRange};
+use mlobs_pipeline::sinks::Sinks;
 use mlobs_pipeline::windows::WindowView;
 use mlobs_pipeline::Config;
 use mlobs_schemas::time::parse_rfc3339;
@@ -45,7 +46,9 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         }
     }
     let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
-    let results = replay(config, baselines, ReplayRange { from, to }, &args.group)?;
+    let sinks = Sinks::history_only(config)?;
+    let range = ReplayRange { from, to };
+    let results = replay(config, baselines, &sinks, range, &args.group)?;
     let windows: Vec<WindowView> = results.iter().map(WindowView::from).collect();
     print_windows(&windows, args.format)
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use clap::ValueEnum;
 use mlobs_pipeline::baselines::Baselines;
 use mlobs_pipeline::shutdown::Shutdown;
-use mlobs_pipeline::{stage1, stage2, Config};
+use mlobs_pipeline::sinks::Sinks;
+use mlobs_pipeline::{health, stage1, stage2, Config};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,10 +28,17 @@ enum Stage {
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
     let shutdown = Shutdown::on_signals();
+    let stages: &[health::Stage] = match args.stage {
+        Stage::Join => &[health::Stage::Join],
+        Stage::Evaluate => &[health::Stage::Evaluate],
+        Stage::All => &[health::Stage::Join, health::Stage::Evaluate],
+    };
+    let sinks = Sinks::start(config, stages, &shutdown)?;
     let evaluate = (args.stage != Stage::Join).then(|| {
         let (config, baselines, shutdown) = (config.clone(), baselines.clone(), shutdown.clone());
+        let sinks = sinks.clone();
         std::thread::spawn(move || {
-            let outcome = stage2::runner::run(&config, baselines, &shutdown);
+            let outcome = stage2::runner::run(&config, baselines, &sinks, &shutdown);
             shutdown.trigger();
             outcome
         })
@@ -38,7 +46,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     let joined = if args.stage == Stage::Evaluate {
         Ok(())
     } else {
-        let outcome = stage1::runner::run(config, baselines, &shutdown);
+        let outcome = stage1::runner::run(config, baselines, &sinks, &shutdown);
         shutdown.trigger();
         outcome
     };

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses part of this
 
+pub mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,6 +13,13 @@ use mlobs_testkit::{brokers, unique_name, wait_until};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 use serde_json::Value;
+
+/// How long a test waits for anything the pipeline should get to.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// (model, version, window_start, window_end, predictions, labeled, correct)
+/// of every window with a count, sorted.
+pub type WindowCounts = Vec<(String, String, String, String, u64, u64, u64)>;
 
 /// A test's own topics, groups, baselines folder and log files.
 pub struct Pipeline {
@@ -36,6 +45,12 @@ impl Pipeline {
             (
                 "MLOBS_KAFKA_GROUPS_EVALUATE".to_string(),
                 format!("{prefix}-evaluate"),
+            ),
+            // Every instance serves its metrics on a free port of its own.
+            ("MLOBS_METRICS_LISTEN".to_string(), "127.0.0.1:0".into()),
+            (
+                "MLOBS_CLICKHOUSE_DATABASE".to_string(),
+                prefix.replace('-', "_"),
             ),
             ("MLOBS_WINDOWS_SIZE_MS".to_string(), "300000".into()),
             // Scenarios run event time ~900x faster than the wall clock, so the
@@ -130,11 +145,13 @@ impl Pipeline {
 
     /// Plays a shipped scenario in the background (baselines are written
     /// before it starts sending).
-    pub fn simulate_in_background(&self, scenario: &str) -> Child {
-        self.simulate_command(scenario, &self.dir.join("truth.json"))
+    pub fn simulate_in_background(&self, scenario: &str) -> Running {
+        let child = self
+            .simulate_command(scenario, &self.dir.join("truth.json"))
             .stdout(Stdio::null())
             .spawn()
-            .unwrap()
+            .unwrap();
+        Running(child)
     }
 
     fn simulate_command(&self, scenario: &str, truth: &Path) -> Command {
@@ -151,14 +168,19 @@ impl Pipeline {
     }
 
     /// The truth written by [`Pipeline::simulate_in_background`] once it ended.
-    pub fn background_truth(&self, mut simulator: Child) -> Value {
-        assert!(simulator.wait().unwrap().success(), "the simulator failed");
+    pub fn background_truth(&self, mut simulator: Running) -> Value {
+        let exit = exit_within(
+            &mut simulator.0,
+            Duration::from_secs(600),
+            "finish the scenario",
+        );
+        assert!(exit.success(), "the simulator failed");
         serde_json::from_str(&std::fs::read_to_string(self.dir.join("truth.json")).unwrap())
             .unwrap()
     }
 
     /// Starts `mlobs run` (extra args appended), logging to `<name>.log`.
-    pub fn start(&self, name: &str, extra: &[&str]) -> Child {
+    pub fn start(&self, name: &str, extra: &[&str]) -> Running {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -166,11 +188,13 @@ impl Pipeline {
             .unwrap();
         let mut args = vec!["run"];
         args.extend_from_slice(extra);
-        self.mlobs(&args)
+        let child = self
+            .mlobs(&args)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .unwrap()
+            .unwrap();
+        Running(child)
     }
 
     /// The log file of a process started with [`Pipeline::start`].
@@ -240,28 +264,57 @@ impl Pipeline {
 }
 
 /// Stops a `mlobs run` with SIGTERM and waits; it must exit cleanly.
-pub fn stop_gracefully(mut child: Child) {
+pub fn stop_gracefully(mut running: Running) {
+    let child = &mut running.0;
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = exit_within(child, Duration::from_secs(60), "stop after SIGTERM");
     assert!(
         exit.success(),
         "mlobs run exited with {exit:?} after SIGTERM"
     );
 }
 
-/// Kills a process the hard way (SIGKILL), as a crash would.
-pub fn crash(mut child: Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
+/// Waits for `child` to exit; kills it and fails the test after `timeout`.
+pub fn exit_within(child: &mut Child, timeout: Duration, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} did not {what} within {timeout:?}", child.id());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
-/// (model, version, window_start, window_end, predictions, labeled, correct)
-/// of every window with a count, sorted.
-pub fn counts(windows: &Value) -> Vec<(String, String, String, String, u64, u64, u64)> {
+/// Kills a process the hard way (SIGKILL), as a crash would.
+pub fn crash(mut running: Running) {
+    running.0.kill().unwrap();
+    running.0.wait().unwrap();
+}
+
+/// A process a test started; killed when dropped, so a failing test leaves
+/// nothing running behind it.
+pub struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The [`WindowCounts`] of windows as `mlobs windows --format json` prints them.
+pub fn counts(windows: &Value) -> WindowCounts {
     let mut rows: Vec<_> = windows
         .as_array()
         .map(Vec::as_slice)
@@ -286,7 +339,11 @@ pub fn counts(windows: &Value) -> Vec<(String, String, String, String, u64, u64,
     rows
 }
 
+/// A shipped scenario by file name, or any scenario by path.
 fn scenario_path(name: &str) -> String {
+    if name.contains('/') {
+        return name.to_string();
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios")
         .join(name)

@@ -175,13 +175,33 @@ impl Config {
                 ));
             }
         }
-        for (key, url) in [
-            ("clickhouse.url", &self.clickhouse.url),
-            ("mlflow.url", &self.mlflow.url),
-        ] {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(invalid(key, url, "use an http:// or https:// URL"));
-            }
+        let is_http = |url: &str| url.starts_with("http://") || url.starts_with("https://");
+        if !(self.clickhouse.url.is_empty() || is_http(&self.clickhouse.url)) {
+            return Err(invalid(
+                "clickhouse.url",
+                &self.clickhouse.url,
+                "use an http:// or https:// URL, or \"\" to switch the history off",
+            ));
+        }
+        if !is_http(&self.mlflow.url) {
+            return Err(invalid(
+                "mlflow.url",
+                &self.mlflow.url,
+                "use an http:// or https:// URL",
+            ));
+        }
+        let database = &self.clickhouse.database;
+        let first_is_letter = database.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if !first_is_letter
+            || !database
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(invalid(
+                "clickhouse.database",
+                database,
+                "use a ClickHouse identifier: a letter or _, then letters, digits or _",
+            ));
         }
         if self.windows.size_ms < 1_000 || self.windows.allowed_lateness_ms < 0 {
             return Err(invalid(
@@ -204,11 +224,11 @@ impl Config {
                 "give positive capacities and intervals",
             ));
         }
-        if self.metrics.listen.parse::<SocketAddr>().is_err() {
+        if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
             return Err(invalid(
                 "metrics.listen",
                 &self.metrics.listen,
-                "use ip:port, e.g. 127.0.0.1:9464",
+                "use ip:port, e.g. 127.0.0.1:9464 (port 0 picks a free one), or \"\" to switch it off",
             ));
         }
         Ok(())

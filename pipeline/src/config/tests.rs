@@ -126,6 +126,25 @@ fn a_bad_value_names_the_key_and_what_is_allowed() {
         err.contains("metrics.listen") && err.contains("ip:port"),
         "{err}"
     );
+
+    let err = Config::load_with_env(None, env(&[("MLOBS_CLICKHOUSE_DATABASE", "my-db")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("clickhouse.database") && err.contains("identifier"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_addresses_switch_the_history_and_the_endpoint_off() {
+    let config = Config::load_with_env(
+        None,
+        env(&[("MLOBS_CLICKHOUSE_URL", ""), ("MLOBS_METRICS_LISTEN", "")]),
+    )
+    .unwrap();
+    assert_eq!(config.clickhouse.url, "");
+    assert_eq!(config.metrics.listen, "");
 }
 
 #[test]

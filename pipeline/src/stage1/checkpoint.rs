@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
 use super::worker::Checkpoint;
 use crate::config::KafkaConfig;
-use crate::kafka::{consumer_config, Outbox, Outgoing};
+use crate::kafka::{consumer_config, Member, Outbox, Outgoing};
 use crate::{wire, PipelineError};
 
 /// Bytes per chunk record (under the default 1 MB message limit).
@@ -97,9 +97,7 @@ pub fn restore(
     let failed = |detail: String| PipelineError::Checkpoint { partition, detail };
     let mut config = consumer_config(kafka, "mlobs-checkpoint-reader");
     config.set("enable.partition.eof", "true");
-    let consumer: BaseConsumer = config
-        .create()
-        .map_err(|e| PipelineError::kafka("creating the checkpoint reader", e))?;
+    let consumer = Member::create(&config, DefaultConsumerContext, "checkpoint reader")?;
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, TIMEOUT)
         .map_err(|e| PipelineError::kafka("reading the changelog's offsets", e))?;

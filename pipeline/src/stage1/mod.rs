@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 mod idleness;
+mod observe;
 pub mod runner;
 mod task;
 pub mod worker;

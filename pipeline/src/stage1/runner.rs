@@ -13,12 +13,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+use rdkafka::{ClientContext, Message, Offset, Statistics, TopicPartitionList};
 
 use super::task::{run_task, OwnedRecord, TaskEnv};
 use super::worker::Input;
 use crate::baselines::Baselines;
+use crate::health::Stage;
 use crate::shutdown::Shutdown;
+use crate::sinks::Sinks;
 use crate::{topics, Config, PipelineError};
 
 struct Task {
@@ -34,7 +36,12 @@ struct JoinContext {
     failure: Mutex<Option<PipelineError>>,
 }
 
-impl ClientContext for JoinContext {}
+impl ClientContext for JoinContext {
+    fn stats(&self, statistics: Statistics) {
+        let group = &self.env.config.kafka.groups.join;
+        crate::kafka::report_lag(&self.env.sinks.metrics, group, &statistics);
+    }
+}
 
 impl ConsumerContext for JoinContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -70,17 +77,18 @@ impl JoinContext {
             .name(format!("join-{partition}"))
             .spawn(move || run_task(partition, &env, receiver))
             .expect("spawning a task thread");
-        self.tasks
-            .lock()
-            .expect("not poisoned")
-            .insert(partition, Task { sender, thread });
+        let mut tasks = self.tasks.lock().expect("not poisoned");
+        tasks.insert(partition, Task { sender, thread });
+        self.env.sinks.health.set_assigned(Stage::Join, tasks.len());
     }
 
     /// Stops tasks: each drains its channel, checkpoints and exits.
     fn stop(&self, partitions: &[i32]) {
         let stopping: Vec<Task> = {
             let mut tasks = self.tasks.lock().expect("not poisoned");
-            partitions.iter().filter_map(|p| tasks.remove(p)).collect()
+            let stopping = partitions.iter().filter_map(|p| tasks.remove(p)).collect();
+            self.env.sinks.health.set_assigned(Stage::Join, tasks.len());
+            stopping
         };
         for task in stopping {
             drop(task.sender);
@@ -134,6 +142,7 @@ impl JoinContext {
 pub fn run(
     config: &Config,
     baselines: Arc<Baselines>,
+    sinks: &Sinks,
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
     let kafka = &config.kafka;
@@ -148,13 +157,15 @@ pub fn run(
         sources,
         partials_partitions,
         committable: Mutex::new(BTreeMap::new()),
+        sinks: sinks.clone(),
+        shutdown: shutdown.clone(),
     });
     let context = JoinContext {
         env: env.clone(),
         tasks: Mutex::new(BTreeMap::new()),
         failure: Mutex::new(None),
     };
-    let consumer = crate::kafka::consumer(kafka, &kafka.groups.join, context)?;
+    let consumer = crate::kafka::consumer(kafka, &kafka.groups.join, context, "stage 1")?;
     let inputs = [
         kafka.topics.predictions.as_str(),
         kafka.topics.labels.as_str(),

@@ -13,9 +13,12 @@ use rdkafka::producer::FutureProducer;
 
 use super::checkpoint;
 use super::idleness::Idleness;
+use super::observe::Observer;
 use super::worker::{Effects, Input, PartitionWorker, SourceRecord};
 use crate::baselines::Baselines;
 use crate::kafka::{Outbox, Outgoing};
+use crate::shutdown::Shutdown;
+use crate::sinks::Sinks;
 use crate::{wire, Config, PipelineError};
 
 /// A record handed from the consumer thread to a task.
@@ -38,6 +41,8 @@ pub(super) struct TaskEnv {
     pub partials_partitions: i32,
     /// Offsets that are safe to commit: (topic, partition) -> next offset.
     pub committable: Mutex<BTreeMap<(String, i32), i64>>,
+    pub sinks: Sinks,
+    pub shutdown: Shutdown,
 }
 
 /// One partition's life: restore, process, checkpoint, until its channel closes.
@@ -64,6 +69,28 @@ pub(super) fn run_task(
         env.schemas.clone(),
     );
     let mut outbox = Outbox::new(env.producer.clone());
+    let mut observer = Observer::new(partition, &env.sinks, &env.shutdown, worker.counters());
+    let outcome = process(
+        partition,
+        env,
+        records,
+        &mut worker,
+        &mut outbox,
+        &mut observer,
+    );
+    observer.stop();
+    outcome
+}
+
+/// Handles records until the channel closes, checkpointing as it goes.
+fn process(
+    partition: i32,
+    env: &TaskEnv,
+    records: Receiver<OwnedRecord>,
+    worker: &mut PartitionWorker,
+    outbox: &mut Outbox,
+    observer: &mut Observer,
+) -> Result<(), PipelineError> {
     let timings = &env.config.runtime;
     let mut idleness = Idleness::new(Duration::from_millis(timings.idle_after_ms));
     let flush_after = Duration::from_millis(timings.flush_after_ms);
@@ -96,9 +123,11 @@ pub(super) fn run_task(
         } else {
             worker.advance(&mut effects);
         }
-        send(&mut outbox, env, partition, &mut effects);
+        observer.observe(&mut effects)?;
+        send(outbox, env, partition, &mut effects);
         if closed || last_checkpoint.elapsed() >= checkpoint_every {
-            save_checkpoint(&mut outbox, env, partition, &mut worker)?;
+            observer.checkpoint(worker)?;
+            save_checkpoint(outbox, env, partition, worker)?;
             last_checkpoint = Instant::now();
         }
         if closed {
@@ -107,7 +136,7 @@ pub(super) fn run_task(
     }
 }
 
-/// Queues partials and dead letters (outcomes go to the history sink).
+/// Queues partials and dead letters.
 fn send(outbox: &mut Outbox, env: &TaskEnv, partition: i32, effects: &mut Effects) {
     let topics = &env.config.kafka.topics;
     for (key, payload) in effects.partials.drain(..) {
@@ -153,7 +182,6 @@ fn send(outbox: &mut Outbox, env: &TaskEnv, partition: i32, effects: &mut Effect
             timestamp: None,
         });
     }
-    effects.outcomes.clear();
 }
 
 /// Heartbeats to every partials partition, then the state, then the offsets

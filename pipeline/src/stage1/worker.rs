@@ -58,6 +58,8 @@ pub struct Effects {
     pub partials: Vec<(String, Vec<u8>)>,
     /// Records for the dead-letter topic.
     pub dead_letters: Vec<DeadLetter>,
+    /// Valid predictions, for the inference log and the metrics.
+    pub predictions: Vec<PredictionEvent>,
     /// Joined predictions and labels, for the outcomes history.
     pub outcomes: Vec<JoinedOutcome>,
 }
@@ -132,9 +134,12 @@ impl PartitionWorker {
                 .decode::<PredictionEvent>(record.payload)
                 .map_err(reject)
                 .and_then(|event| {
-                    self.stage
+                    let joined = self
+                        .stage
                         .on_prediction(&event)
-                        .map_err(|e| (e.reason, e.detail))
+                        .map_err(|e| (e.reason, e.detail))?;
+                    effects.predictions.push(event);
+                    Ok(joined)
                 }),
             Input::Labels => self
                 .schemas
@@ -220,6 +225,11 @@ impl PartitionWorker {
     /// Counts of events that did not make it into a window.
     pub fn counters(&self) -> mlobs_operators::stage1::Counters {
         self.stage.counters()
+    }
+
+    /// Predictions and labels waiting in the join.
+    pub fn join_size(&self) -> (usize, usize) {
+        self.stage.join_size()
     }
 
     fn emit(&mut self, closed: Vec<mlobs_operators::stage1::ClosedPartial>, effects: &mut Effects) {

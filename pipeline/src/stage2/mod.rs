@@ -9,7 +9,14 @@ use mlobs_operators::metrics::SumCount;
 use mlobs_operators::stage2::WindowResult;
 use mlobs_schemas::{FeatureDriftResult, WindowMetrics};
 
-use crate::baselines::VersionBaseline;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::baselines::{Baselines, VersionBaseline};
+use crate::kafka::{Outbox, Outgoing};
+use crate::sinks::clickhouse::rows::{DriftRow, WindowRow};
+use crate::sinks::clickhouse::writer::HistoryWriter;
+use crate::sinks::Metrics;
+use crate::{Config, PipelineError};
 
 /// The published form of a window result; drift is tested when the version
 /// has a baseline and the window has predictions (a window holding only
@@ -69,6 +76,64 @@ pub fn window_metrics(
             .map(|r| r.features.iter().map(feature_result).collect())
             .unwrap_or_default(),
     }
+}
+
+/// Publishes window results and waits until the broker has them; returns
+/// what was published.
+pub fn publish(
+    outbox: &mut Outbox,
+    config: &Config,
+    baselines: &Baselines,
+    options: &DriftOptions,
+    results: &[WindowResult],
+) -> Result<Vec<WindowMetrics>, PipelineError> {
+    let mut published = Vec::with_capacity(results.len());
+    for result in results {
+        let baseline = baselines.get(&result.key.model, &result.key.version);
+        let metrics = window_metrics(result, baseline.as_deref(), options);
+        let payload =
+            mlobs_schemas::encode(&metrics).map_err(|e| PipelineError::Stopped(e.to_string()))?;
+        let key = format!(
+            "{}/{}/{}/{}",
+            metrics.model, metrics.version, metrics.environment, metrics.window_start
+        );
+        outbox.send(Outgoing {
+            topic: &config.kafka.topics.window_metrics,
+            partition: None,
+            key: key.as_bytes(),
+            payload: &payload,
+            headers: None,
+            timestamp: Some(metrics.window_end),
+        });
+        published.push(metrics);
+    }
+    outbox.flush()?;
+    Ok(published)
+}
+
+/// Writes published windows to the history (returning once ClickHouse has
+/// them, so the commit that follows is safe) and sets the window gauges.
+pub fn record(
+    windows: &[WindowMetrics],
+    history: Option<&mut HistoryWriter>,
+    metrics: &Metrics,
+) -> Result<(), PipelineError> {
+    if let Some(history) = history {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        for window in windows {
+            history.add("window_metrics", &WindowRow::new(window, now_ms));
+            for row in DriftRow::of_window(window, now_ms) {
+                history.add("feature_drift", &row);
+            }
+        }
+        history.flush()?;
+    }
+    for window in windows {
+        metrics.observe_window(window);
+    }
+    Ok(())
 }
 
 fn feature_result(f: &FeatureDrift) -> FeatureDriftResult {

@@ -9,24 +9,32 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mlobs_operators::drift::DriftOptions;
-use mlobs_operators::stage2::{Evaluator, PartialRecord, WindowResult};
+use mlobs_operators::stage2::{Evaluator, PartialRecord};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+use rdkafka::{ClientContext, Message, Offset, Statistics, TopicPartitionList};
 
-use super::window_metrics;
+use super::{publish, record};
 use crate::baselines::Baselines;
-use crate::kafka::{Outbox, Outgoing};
+use crate::health::Stage;
+use crate::kafka::Outbox;
 use crate::shutdown::Shutdown;
+use crate::sinks::Sinks;
 use crate::{wire, Config, PipelineError};
 
 /// Evaluators of the assigned partitions, and what is safe to commit.
 struct EvaluateContext {
     topic: String,
+    group: String,
     completion_timeout_ms: u64,
     evaluators: Mutex<BTreeMap<i32, Evaluator>>,
+    sinks: Sinks,
 }
 
-impl ClientContext for EvaluateContext {}
+impl ClientContext for EvaluateContext {
+    fn stats(&self, statistics: Statistics) {
+        crate::kafka::report_lag(&self.sinks.metrics, &self.group, &statistics);
+    }
+}
 
 impl ConsumerContext for EvaluateContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -36,6 +44,9 @@ impl ConsumerContext for EvaluateContext {
             for element in revoked.elements() {
                 evaluators.remove(&element.partition());
             }
+            self.sinks
+                .health
+                .set_assigned(Stage::Evaluate, evaluators.len());
         }
     }
 
@@ -48,6 +59,9 @@ impl ConsumerContext for EvaluateContext {
                     .or_insert_with(|| Evaluator::new(self.completion_timeout_ms));
             }
             let partitions: Vec<i32> = evaluators.keys().copied().collect();
+            self.sinks
+                .health
+                .set_assigned(Stage::Evaluate, partitions.len());
             eprintln!("mlobs stage 2: assigned partitions {partitions:?}");
         }
     }
@@ -57,15 +71,19 @@ impl ConsumerContext for EvaluateContext {
 pub fn run(
     config: &Config,
     baselines: Arc<Baselines>,
+    sinks: &Sinks,
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
     let kafka = &config.kafka;
     let context = EvaluateContext {
         topic: kafka.topics.partials.clone(),
+        group: kafka.groups.evaluate.clone(),
         completion_timeout_ms: config.runtime.completion_timeout_ms,
         evaluators: Mutex::new(BTreeMap::new()),
+        sinks: sinks.clone(),
     };
-    let consumer = crate::kafka::consumer(kafka, &kafka.groups.evaluate, context)?;
+    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], shutdown);
+    let consumer = crate::kafka::consumer(kafka, &kafka.groups.evaluate, context, "stage 2")?;
     consumer
         .subscribe(&[&kafka.topics.partials])
         .map_err(|e| PipelineError::kafka("subscribing to partials", e))?;
@@ -113,7 +131,8 @@ pub fn run(
             }
         }
         if !results.is_empty() {
-            publish(&mut outbox, config, &baselines, &options, &results)?;
+            let published = publish(&mut outbox, config, &baselines, &options, &results)?;
+            record(&published, history.as_mut(), &sinks.metrics)?;
         }
         if last_commit.elapsed() >= commit_every {
             commit(
@@ -133,35 +152,6 @@ pub fn run(
     );
     consumer.unsubscribe();
     Ok(())
-}
-
-/// Publishes window results and waits until the broker has them.
-fn publish(
-    outbox: &mut Outbox,
-    config: &Config,
-    baselines: &Baselines,
-    options: &DriftOptions,
-    results: &[WindowResult],
-) -> Result<(), PipelineError> {
-    for result in results {
-        let baseline = baselines.get(&result.key.model, &result.key.version);
-        let metrics = window_metrics(result, baseline.as_deref(), options);
-        let payload =
-            mlobs_schemas::encode(&metrics).map_err(|e| PipelineError::Stopped(e.to_string()))?;
-        let key = format!(
-            "{}/{}/{}/{}",
-            metrics.model, metrics.version, metrics.environment, metrics.window_start
-        );
-        outbox.send(Outgoing {
-            topic: &config.kafka.topics.window_metrics,
-            partition: None,
-            key: key.as_bytes(),
-            payload: &payload,
-            headers: None,
-            timestamp: Some(metrics.window_end),
-        });
-    }
-    outbox.flush().map(|_| ())
 }
 
 fn commit<C: ConsumerContext>(

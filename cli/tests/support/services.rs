@@ -1,0 +1,178 @@
+//! The services around a test's pipeline: its ClickHouse database, the
+//! local Prometheus that scrapes it, and its HTTP endpoints.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mlobs_testkit::wait_until;
+use serde_json::Value;
+
+use super::{Pipeline, WindowCounts};
+
+/// The local Prometheus (started by `make up`).
+const PROMETHEUS: &str = "http://127.0.0.1:9090";
+/// The local ClickHouse (started by `make up`).
+const CLICKHOUSE: &str = "http://127.0.0.1:8123";
+
+fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .new_agent()
+}
+
+/// `(status, body)` of a GET, or `None` when nothing answers.
+pub fn get(url: &str) -> Option<(u16, String)> {
+    let mut response = http().get(url).call().ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.body_mut().read_to_string().ok()?))
+}
+
+/// The data folder of the local stack (`MLOBS_DATA`, as infra/lib.sh sets it).
+fn data_dir() -> PathBuf {
+    std::env::var_os("MLOBS_DATA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.mlobs-data"),
+        PathBuf::from,
+    )
+}
+
+/// Runs `infra/stack.sh <command> <service>` and requires success.
+pub fn stack(command: &str, service: &str) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/stack.sh");
+    let status = std::process::Command::new(script)
+        .args([command, service])
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "infra/stack.sh {command} {service} failed"
+    );
+}
+
+/// A scrape target registered with the local Prometheus; removed on drop.
+pub struct ScrapeTarget(PathBuf);
+
+impl Drop for ScrapeTarget {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The value of a scalar or one-series PromQL query, when it has one.
+pub fn prometheus(query: &str) -> Option<f64> {
+    let url = format!("{PROMETHEUS}/api/v1/query?query={}", encode(query));
+    let (_, body) = get(&url)?;
+    let answer: Value = serde_json::from_str(&body).ok()?;
+    let value = &answer["data"]["result"][0]["value"][1];
+    value.as_str()?.parse().ok()
+}
+
+/// Percent-encodes a query parameter.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A JSON number that ClickHouse may print as a string (64-bit integers).
+pub fn number(value: &Value) -> f64 {
+    value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+impl Pipeline {
+    /// The ClickHouse database this pipeline writes its history to.
+    pub fn database(&self) -> String {
+        self.prefix.replace('-', "_")
+    }
+
+    /// Rows of a query against the local ClickHouse, in this pipeline's
+    /// database (`{db}` in `sql` stands for it).
+    pub fn history(&self, sql: &str) -> Vec<Value> {
+        let sql = sql.replace("{db}", &self.database()) + " FORMAT JSONEachRow";
+        let mut response = http().post(format!("{CLICKHOUSE}/")).send(&sql).unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        assert!(response.status().is_success(), "{sql}: {body}");
+        body.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// One number from the history (the first column of the first row).
+    pub fn history_number(&self, sql: &str) -> f64 {
+        let rows = self.history(sql);
+        let row = rows.first().and_then(Value::as_object).unwrap();
+        number(row.values().next().unwrap())
+    }
+
+    /// Window counts as `window_metrics` holds them, in [`super::counts`]'s shape.
+    pub fn history_windows(&self) -> WindowCounts {
+        let rows = self.history(
+            "SELECT model, version, window_start_ms, toUnixTimestamp(window_end) AS end_s, \
+             predictions, labeled, correct FROM {db}.window_metrics FINAL",
+        );
+        let windows: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let start = number(&r["window_start_ms"]) as i64;
+                let end = number(&r["end_s"]) as i64 * 1000;
+                serde_json::json!({
+                    "model": r["model"], "version": r["version"],
+                    "window_start": mlobs_schemas::time::format_rfc3339(start),
+                    "window_end": mlobs_schemas::time::format_rfc3339(end),
+                    "predictions": number(&r["predictions"]) as u64,
+                    "labeled": number(&r["labeled"]) as u64,
+                    "correct": number(&r["correct"]) as u64,
+                })
+            })
+            .collect();
+        super::counts(&Value::Array(windows))
+    }
+
+    /// The address `mlobs run` named `name` serves its metrics on.
+    pub fn metrics_address(&self, name: &str) -> String {
+        wait_until(super::DEADLINE, "the metrics endpoint", || {
+            let log = std::fs::read_to_string(self.log(name)).ok()?;
+            let start = log.find("metrics on http://")? + "metrics on http://".len();
+            let end = start + log[start..].find("/metrics")?;
+            Some(log[start..end].to_string())
+        })
+    }
+
+    /// Makes the local Prometheus scrape `address` every second, with the
+    /// label `test` set to this pipeline's prefix; waits until it does.
+    pub fn scrape(&self, address: &str) -> ScrapeTarget {
+        let file = data_dir()
+            .join("prometheus/targets")
+            .join(format!("{}.json", self.prefix));
+        let target = serde_json::json!([{"targets": [address], "labels": {"test": self.prefix}}]);
+        std::fs::write(&file, target.to_string()).unwrap();
+        let target = ScrapeTarget(file);
+        let up = format!("up{{test=\"{}\"}}", self.prefix);
+        wait_until(super::DEADLINE, "Prometheus to scrape the pipeline", || {
+            (prometheus(&up) == Some(1.0)).then_some(())
+        });
+        target
+    }
+
+    /// A copy of a shipped scenario whose event time runs `speedup` times
+    /// faster than the wall clock; returns its path.
+    pub fn scenario_at_speed(&self, scenario: &str, speedup: u32) -> String {
+        let text = std::fs::read_to_string(super::scenario_path(scenario)).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("speedup"))
+            .expect("the scenario sets speedup");
+        let path = self.dir.join(format!("{speedup}x-{scenario}"));
+        std::fs::write(&path, text.replace(line, &format!("speedup = {speedup}"))).unwrap();
+        path.display().to_string()
+    }
+}

@@ -1,0 +1,71 @@
+//! `mlobs clickhouse migrate` and the start of `mlobs run`: apply
+//! `infra/clickhouse/schema.sql`, whose statements are all idempotent.
+
+use super::{ClickHouse, ClickHouseError};
+
+/// The schema, compiled in so the binary needs no file at run time.
+pub const SCHEMA: &str = include_str!("../../../../infra/clickhouse/schema.sql");
+
+/// The tables the schema creates, in order.
+pub const TABLES: [&str; 6] = [
+    "inference_log",
+    "outcomes",
+    "window_metrics",
+    "feature_drift",
+    "alerts",
+    "agent_actions",
+];
+
+/// The schema's statements without comments (ClickHouse's HTTP interface
+/// runs one statement per request), for the database `database` instead of
+/// the schema's `mlobs`.
+pub fn statements(schema: &str, database: &str) -> Vec<String> {
+    let without_comments: String = schema
+        .lines()
+        .map(|line| line.split("--").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.replace("IF NOT EXISTS mlobs", &format!("IF NOT EXISTS {database}"))
+                .replace(" mlobs.", &format!(" {database}."))
+        })
+        .collect()
+}
+
+/// Applies every statement of the schema; returns how many ran.
+pub fn migrate(clickhouse: &ClickHouse) -> Result<usize, ClickHouseError> {
+    let statements = statements(SCHEMA, clickhouse.database());
+    for statement in &statements {
+        clickhouse.execute(statement)?;
+    }
+    Ok(statements.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_splits_into_a_database_and_every_table() {
+        let statements = statements(SCHEMA, "mlobs");
+        assert_eq!(statements.len(), 1 + TABLES.len());
+        assert_eq!(statements[0], "CREATE DATABASE IF NOT EXISTS mlobs");
+        for (statement, table) in statements[1..].iter().zip(TABLES) {
+            let head = format!("CREATE TABLE IF NOT EXISTS mlobs.{table} (");
+            assert!(statement.starts_with(&head), "{statement}");
+            assert!(!statement.contains("--"));
+        }
+    }
+
+    #[test]
+    fn another_database_replaces_every_mention_of_mlobs() {
+        for statement in statements(SCHEMA, "team_a") {
+            assert!(!statement.contains("mlobs"), "{statement}");
+            assert!(statement.contains("team_a"), "{statement}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! What a stage-1 task tells the sinks: every valid prediction and joined
+//! outcome goes to the ClickHouse history and the metrics; dead letters,
+//! events that missed their window and the join state size go to the
+//! metrics. The history is flushed at each checkpoint, before the offsets
+//! it covers are published for commit.
+
+use std::sync::Arc;
+
+use mlobs_operators::stage1::Counters;
+
+use super::worker::{Effects, PartitionWorker};
+use crate::shutdown::Shutdown;
+use crate::sinks::clickhouse::rows::{InferenceRow, OutcomeRow};
+use crate::sinks::clickhouse::writer::HistoryWriter;
+use crate::sinks::{Metrics, Sinks};
+use crate::PipelineError;
+
+/// The sinks of one stage-1 partition.
+pub(super) struct Observer {
+    partition: i32,
+    writer: Option<HistoryWriter>,
+    metrics: Arc<Metrics>,
+    /// The worker's counters as last reported (they are cumulative and
+    /// restored with the checkpoint; the metrics get the increase).
+    reported: Counters,
+}
+
+impl Observer {
+    /// Sinks for `partition`, whose worker starts with `counters`.
+    pub fn new(partition: i32, sinks: &Sinks, shutdown: &Shutdown, counters: Counters) -> Self {
+        Observer {
+            partition,
+            writer: sinks.history_writer(&["inference_log", "outcomes"], shutdown),
+            metrics: sinks.metrics.clone(),
+            reported: counters,
+        }
+    }
+
+    /// Takes the predictions and outcomes out of `effects` and counts the
+    /// dead letters (which stay, for the dead-letter topic). Inserts early
+    /// when a batch is full.
+    pub fn observe(&mut self, effects: &mut Effects) -> Result<(), PipelineError> {
+        for letter in &effects.dead_letters {
+            self.metrics.rejected(letter.reason);
+        }
+        for event in effects.predictions.drain(..) {
+            self.metrics.observe_prediction(&event);
+            if let Some(writer) = &mut self.writer {
+                writer.add("inference_log", &InferenceRow::from(&event));
+            }
+        }
+        for outcome in effects.outcomes.drain(..) {
+            self.metrics.observe_outcome(&outcome);
+            if let Some(writer) = &mut self.writer {
+                writer.add("outcomes", &OutcomeRow::from(&outcome));
+            }
+        }
+        match &mut self.writer {
+            Some(writer) if writer.is_full() => writer.flush(),
+            _ => Ok(()),
+        }
+    }
+
+    /// At a checkpoint: everything buffered is acknowledged by ClickHouse
+    /// when this returns; the counters and the join size are reported.
+    pub fn checkpoint(&mut self, worker: &PartitionWorker) -> Result<(), PipelineError> {
+        if let Some(writer) = &mut self.writer {
+            writer.flush()?;
+        }
+        let counters = worker.counters();
+        for ((reason, now), (_, before)) in counters.named().into_iter().zip(self.reported.named())
+        {
+            self.metrics
+                .not_windowed(reason, now.saturating_sub(before));
+        }
+        self.reported = counters;
+        self.metrics
+            .join_state(self.partition, Some(worker.join_size()));
+        Ok(())
+    }
+
+    /// The partition leaves this process: its gauges go.
+    pub fn stop(&self) {
+        self.metrics.join_state(self.partition, None);
+    }
+}
