@@ -11,7 +11,7 @@ use mlobs_testkit::{brokers, consume_all, wait_until};
 use rdkafka::message::Headers;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Message};
-use support::{counts, crash, stop_gracefully, Pipeline, DEADLINE};
+use support::{counts, crash, output_within, stop_gracefully, Pipeline, DEADLINE};
 
 #[test]
 fn two_instances_in_one_group_count_exactly_what_was_sent() {
@@ -241,20 +241,16 @@ fn replaying_a_range_into_new_groups_gives_identical_windows() {
             "MLOBS_KAFKA_TOPICS_WINDOW_METRICS",
             pipeline.topic(&format!("replayed-{group}")),
         );
-        let created = pipeline
-            .mlobs(&["topics", "create"])
-            .env(results.0, &results.1)
-            .output()
-            .unwrap();
+        let mut create = pipeline.mlobs(&["topics", "create"]);
+        create.env(results.0, &results.1);
+        let created = output_within(create, DEADLINE);
         assert!(created.status.success());
         let group = format!("{}-{group}", pipeline.prefix);
-        let output = pipeline
-            .mlobs(&[
-                "replay", "--from", "earliest", "--group", &group, "--format", "json",
-            ])
-            .env(results.0, &results.1)
-            .output()
-            .unwrap();
+        let mut replay = pipeline.mlobs(&[
+            "replay", "--from", "earliest", "--group", &group, "--format", "json",
+        ]);
+        replay.env(results.0, &results.1);
+        let output = output_within(replay, DEADLINE);
         assert!(
             output.status.success(),
             "{}",

@@ -122,7 +122,7 @@ impl Pipeline {
 
     /// Runs `mlobs args` to success and returns its stdout.
     pub fn succeed(&self, args: &[&str]) -> String {
-        let output = self.mlobs(args).output().unwrap();
+        let output = output_within(self.mlobs(args), DEADLINE);
         assert!(
             output.status.success(),
             "mlobs {args:?} failed: {}",
@@ -134,7 +134,7 @@ impl Pipeline {
     /// Plays a shipped scenario; writes the baselines; returns the truth.
     pub fn simulate(&self, scenario: &str) -> Value {
         let truth = self.dir.join(format!("truth-{}.json", unique_name("t")));
-        let output = self.simulate_command(scenario, &truth).output().unwrap();
+        let output = output_within(self.simulate_command(scenario, &truth), DEADLINE);
         assert!(
             output.status.success(),
             "mlobs simulate failed: {}",
@@ -276,6 +276,33 @@ pub fn stop_gracefully(mut running: Running) {
         exit.success(),
         "mlobs run exited with {exit:?} after SIGTERM"
     );
+}
+
+/// Runs `command` to its end like `Command::output`, but kills it and fails
+/// the test after `timeout`.
+pub fn output_within(mut command: Command, timeout: Duration) -> std::process::Output {
+    use std::io::Read;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read both pipes while waiting, so a full pipe cannot stall the child.
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).map(|_| bytes)
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let what = format!("finish {:?}", command.get_args().collect::<Vec<_>>());
+    let status = exit_within(&mut child, timeout, &what);
+    std::process::Output {
+        status,
+        stdout: stdout.join().unwrap().unwrap(),
+        stderr: stderr.join().unwrap().unwrap(),
+    }
 }
 
 /// Waits for `child` to exit; kills it and fails the test after `timeout`.
