@@ -116,11 +116,7 @@ pub fn spawn_checks(
                 if let Some(clickhouse) = &clickhouse {
                     health.set_clickhouse(clickhouse.ping());
                 }
-                let mut waited = Duration::ZERO;
-                while waited < every && !shutdown.requested() {
-                    std::thread::sleep(Duration::from_millis(100));
-                    waited += Duration::from_millis(100);
-                }
+                shutdown.wait(every);
             }
         })
         .expect("spawning the health thread")

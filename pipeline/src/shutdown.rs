@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Set once shutdown was asked for.
 #[derive(Clone, Default)]
@@ -46,5 +47,34 @@ impl Shutdown {
     /// True once shutdown was asked for.
     pub fn requested(&self) -> bool {
         self.0.load(Ordering::SeqCst)
+    }
+
+    /// Waits `duration` (a pause between retries or checks), cut short by
+    /// shutdown; false when shutdown was asked for.
+    pub fn wait(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        while !self.requested() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_runs_its_course_unless_shutdown_cuts_it_short() {
+        let shutdown = Shutdown::default();
+        let started = Instant::now();
+        assert!(shutdown.wait(Duration::from_millis(120)));
+        assert!(started.elapsed() >= Duration::from_millis(120));
+        shutdown.trigger();
+        assert!(!shutdown.wait(Duration::from_secs(3600)));
     }
 }

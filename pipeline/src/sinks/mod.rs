@@ -30,16 +30,7 @@ impl Sinks {
     /// The history alone (for `mlobs replay`): the ClickHouse client, with
     /// the schema applied, when `clickhouse.url` is set.
     pub fn history_only(config: &Config) -> Result<Sinks, PipelineError> {
-        let clickhouse = ClickHouse::from_config(&config.clickhouse);
-        if let Some(clickhouse) = &clickhouse {
-            clickhouse::migrate::migrate(clickhouse)?;
-        }
-        Ok(Sinks {
-            batch_rows: config.clickhouse.batch_rows.max(1),
-            metrics: Arc::new(Metrics::new()),
-            health: Arc::new(Health::new(&[], clickhouse.is_some())),
-            clickhouse,
-        })
+        Sinks::with_history(config, &[])
     }
 
     /// Starts the sinks of a process running `stages`: the history (see
@@ -51,8 +42,7 @@ impl Sinks {
         stages: &[Stage],
         shutdown: &Shutdown,
     ) -> Result<Sinks, PipelineError> {
-        let mut sinks = Sinks::history_only(config)?;
-        sinks.health = Arc::new(Health::new(stages, sinks.clickhouse.is_some()));
+        let sinks = Sinks::with_history(config, stages)?;
         if !config.metrics.listen.is_empty() {
             let address = prometheus::server::serve(
                 &config.metrics.listen,
@@ -69,6 +59,21 @@ impl Sinks {
             Duration::from_secs(5),
         );
         Ok(sinks)
+    }
+
+    /// The ClickHouse client (schema applied) and fresh metrics and health
+    /// for a process running `stages`.
+    fn with_history(config: &Config, stages: &[Stage]) -> Result<Sinks, PipelineError> {
+        let clickhouse = ClickHouse::from_config(&config.clickhouse);
+        if let Some(clickhouse) = &clickhouse {
+            clickhouse::migrate::migrate(clickhouse)?;
+        }
+        Ok(Sinks {
+            batch_rows: config.clickhouse.batch_rows.max(1),
+            metrics: Arc::new(Metrics::new()),
+            health: Arc::new(Health::new(stages, clickhouse.is_some())),
+            clickhouse,
+        })
     }
 
     /// A writer of `tables`, when the history is on.

@@ -144,24 +144,12 @@ impl HistoryWriter {
                     }
                 }
             }
-            if !self.wait_unless_shutdown(backoff) {
+            if !self.env.shutdown.wait(backoff) {
                 return Err(PipelineError::Stopped(format!(
                     "shut down while ClickHouse was unreachable: {rows} rows for {table} were not written; their input offsets were not committed, so the next start writes them"
                 )));
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
-    }
-
-    /// Waits `duration`; false when shutdown was asked for meanwhile.
-    fn wait_unless_shutdown(&self, duration: Duration) -> bool {
-        let deadline = Instant::now() + duration;
-        while Instant::now() < deadline {
-            if self.env.shutdown.requested() {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50).min(duration));
-        }
-        !self.env.shutdown.requested()
     }
 }
