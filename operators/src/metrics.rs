@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use mlobs_schemas::{FeatureValue, PredictionEvent};
+use mlobs_schemas::{FeatureValue, Outcome, PredictionEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec};
@@ -132,6 +132,29 @@ pub enum Scored<'a> {
     Mismatched,
 }
 
+impl<'a> Scored<'a> {
+    /// Pairs a prediction with its label: the one rule for what is scored
+    /// how, shared by the windows and the sinks.
+    pub fn of(prediction: &'a Outcome, label: &'a Outcome) -> Self {
+        match (prediction, label) {
+            (Outcome::Class(p), Outcome::Class(a)) => Scored::Classes {
+                predicted: p,
+                actual: a,
+            },
+            (Outcome::Value(p), Outcome::Value(a)) => Scored::Numbers {
+                predicted: *p,
+                actual: *a,
+            },
+            _ => Scored::Mismatched,
+        }
+    }
+
+    /// True for a classification that was right.
+    pub fn is_correct(&self) -> bool {
+        matches!(self, Scored::Classes { predicted, actual } if predicted == actual)
+    }
+}
+
 impl MetricsPartial {
     /// Counts one inference and sketches its features. `specs` says how each
     /// feature is sketched; a feature it does not name is sketched by the
@@ -211,11 +234,9 @@ impl MetricsPartial {
     /// Counts one outcome that became known in this window.
     pub fn add_outcome(&mut self, scored: Scored<'_>) {
         self.labeled += 1;
+        self.correct += u64::from(scored.is_correct());
         match scored {
             Scored::Classes { predicted, actual } => {
-                if predicted == actual {
-                    self.correct += 1;
-                }
                 *self
                     .confusion
                     .entry(predicted.to_string())

@@ -63,6 +63,13 @@ pub struct JoinedOutcome {
     pub label_time: i64,
 }
 
+impl JoinedOutcome {
+    /// How the outcome is scored (as in the windows).
+    pub fn scored(&self) -> Scored<'_> {
+        Scored::of(&self.prediction, &self.label)
+    }
+}
+
 /// Metrics of a closed window for one series from this partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClosedPartial {
@@ -393,17 +400,7 @@ impl Stage1 {
         label_time: i64,
         prediction_id: &str,
     ) -> JoinedOutcome {
-        let scored = match (&prediction, &label) {
-            (Outcome::Class(p), Outcome::Class(a)) => Scored::Classes {
-                predicted: p,
-                actual: a,
-            },
-            (Outcome::Value(p), Outcome::Value(a)) => Scored::Numbers {
-                predicted: *p,
-                actual: *a,
-            },
-            _ => Scored::Mismatched,
-        };
+        let scored = Scored::of(&prediction, &label);
         let windows = self.config.windows;
         if windows.is_late(label_time, self.watermark.current()) {
             self.counters.late_labels += 1;

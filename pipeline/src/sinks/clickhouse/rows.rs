@@ -2,6 +2,7 @@
 //! stages produce. Field names are the column names of
 //! `infra/clickhouse/schema.sql`.
 
+use mlobs_operators::metrics::Scored;
 use mlobs_operators::stage1::JoinedOutcome;
 use mlobs_schemas::{FeatureValue, Outcome, PredictionEvent, WindowMetrics};
 use serde::Serialize;
@@ -123,10 +124,11 @@ pub struct OutcomeRow<'a> {
 
 impl<'a> From<&'a JoinedOutcome> for OutcomeRow<'a> {
     fn from(o: &'a JoinedOutcome) -> Self {
-        let (correct, absolute_error) = match (&o.prediction, &o.label) {
-            (Outcome::Class(p), Outcome::Class(a)) => (Some(u8::from(p == a)), None),
-            (Outcome::Value(p), Outcome::Value(a)) => (None, Some((p - a).abs())),
-            _ => (None, None),
+        let scored = o.scored();
+        let (correct, absolute_error) = match scored {
+            Scored::Classes { .. } => (Some(u8::from(scored.is_correct())), None),
+            Scored::Numbers { predicted, actual } => (None, Some((predicted - actual).abs())),
+            Scored::Mismatched => (None, None),
         };
         OutcomeRow {
             prediction_id: &o.prediction_id,

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use mlobs_operators::stage1::JoinedOutcome;
-use mlobs_schemas::{Outcome, PredictionEvent, WindowMetrics};
+use mlobs_schemas::{PredictionEvent, WindowMetrics};
 use prometheus::{
     GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
@@ -213,10 +213,8 @@ impl Metrics {
         self.labeled.with_label_values(&series).inc();
         // Touch the series so that a rate of 0 correct is a rate, not absent.
         let correct = self.correct.with_label_values(&series);
-        if let (Outcome::Class(p), Outcome::Class(a)) = (&o.prediction, &o.label) {
-            if p == a {
-                correct.inc();
-            }
+        if o.scored().is_correct() {
+            correct.inc();
         }
     }
 
