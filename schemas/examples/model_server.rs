@@ -8,7 +8,7 @@
 //! features), logging each one without waiting for Kafka, then flushes.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use mlobs_schemas::{FeatureValue, LoggerConfig, Outcome, PredictionEvent, PredictionLogger};
 
@@ -41,15 +41,13 @@ fn main() {
         let plan = if i % 3 == 0 { "basic" } else { "pro" };
         let score = 1.0 / (1.0 + (-(2.0 - 0.1 * tenure)).exp());
         let prediction = if score > 0.5 { "churn" } else { "stay" };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = mlobs_schemas::time::now_ms();
         logger.log(PredictionEvent {
-            prediction_id: format!("example-{}-{i}", now.as_millis()),
+            prediction_id: format!("example-{now}-{i}"),
             model: "churn".into(),
             version: "1".into(),
             environment: "example".into(),
-            event_time: now.as_millis() as i64,
+            event_time: now,
             features: BTreeMap::from([
                 ("tenure".into(), Some(FeatureValue::Numeric(tenure))),
                 ("plan".into(), Some(FeatureValue::Categorical(plan.into()))),

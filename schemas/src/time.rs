@@ -2,6 +2,14 @@
 //! UTC), written and read without a date library. Civil-date arithmetic
 //! after Howard Hinnant's `days_from_civil` / `civil_from_days`.
 
+/// The wall clock in milliseconds since the Unix epoch (0 if the clock is
+/// set before 1970): the unit of event times and of result versions.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Formats `ms` as `YYYY-MM-DDTHH:MM:SS.sssZ` (milliseconds shown only when
 /// not zero).
 pub fn format_rfc3339(ms: i64) -> String {

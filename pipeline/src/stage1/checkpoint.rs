@@ -4,7 +4,7 @@
 //! chunks only, so it costs the same however long the topic has grown (tansu
 //! does not compact).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
@@ -44,10 +44,7 @@ pub fn save(
     checkpoint: &Checkpoint,
 ) -> Result<(), PipelineError> {
     outbox.flush()?;
-    let generation = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
+    let generation = mlobs_schemas::time::now_ms() as u64;
     let bytes = wire::encode(checkpoint);
     let chunks: Vec<&[u8]> = bytes.chunks(CHUNK).collect();
     for (index, chunk) in chunks.iter().enumerate() {

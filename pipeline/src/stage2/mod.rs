@@ -9,8 +9,6 @@ use mlobs_operators::metrics::SumCount;
 use mlobs_operators::stage2::WindowResult;
 use mlobs_schemas::{FeatureDriftResult, WindowMetrics};
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::baselines::{Baselines, VersionBaseline};
 use crate::kafka::{Outbox, Outgoing};
 use crate::sinks::clickhouse::rows::{DriftRow, WindowRow};
@@ -119,9 +117,7 @@ pub fn record(
     metrics: &Metrics,
 ) -> Result<(), PipelineError> {
     if let Some(history) = history {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now_ms = mlobs_schemas::time::now_ms();
         for window in windows {
             history.add("window_metrics", &WindowRow::new(window, now_ms));
             for row in DriftRow::of_window(window, now_ms) {
