@@ -159,13 +159,8 @@ fn read_partition(
         if message.offset() >= ends[&topic] {
             continue;
         }
-        let input = if topic == topics.predictions {
-            Input::Predictions
-        } else {
-            Input::Labels
-        };
         let record = SourceRecord {
-            input,
+            input: Input::of_topic(topics, &topic),
             offset: message.offset(),
             key: message.key(),
             payload: message.payload().unwrap_or_default(),

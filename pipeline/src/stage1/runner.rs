@@ -190,13 +190,8 @@ pub fn run(
         }
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(message)) => {
-                let input = if message.topic() == kafka.topics.predictions {
-                    Input::Predictions
-                } else {
-                    Input::Labels
-                };
                 let record = OwnedRecord {
-                    input,
+                    input: Input::of_topic(&kafka.topics, message.topic()),
                     offset: message.offset(),
                     key: message.key().map(<[u8]>::to_vec),
                     payload: message.payload().unwrap_or_default().to_vec(),

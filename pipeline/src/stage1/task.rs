@@ -150,7 +150,7 @@ fn send(outbox: &mut Outbox, env: &TaskEnv, partition: i32, effects: &mut Effect
         });
     }
     for letter in effects.dead_letters.drain(..) {
-        let source_topic = topic_of(env, letter.input);
+        let source_topic = letter.input.topic(&env.config.kafka.topics);
         let headers = OwnedHeaders::new()
             .insert(Header {
                 key: "mlobs.reason",
@@ -229,15 +229,10 @@ fn save_checkpoint(
 /// broker reports (an unanswered question counts as not caught up).
 fn caught_up(env: &TaskEnv, partition: i32, input: Input, next_offset: i64) -> bool {
     env.offsets
-        .fetch_watermarks(topic_of(env, input), partition, Duration::from_secs(5))
+        .fetch_watermarks(
+            input.topic(&env.config.kafka.topics),
+            partition,
+            Duration::from_secs(5),
+        )
         .is_ok_and(|(low, high)| next_offset.max(low) >= high)
-}
-
-/// The topic an input is read from.
-pub(super) fn topic_of(env: &TaskEnv, input: Input) -> &str {
-    let topics = &env.config.kafka.topics;
-    match input {
-        Input::Predictions => &topics.predictions,
-        Input::Labels => &topics.labels,
-    }
 }

@@ -11,6 +11,7 @@ use mlobs_schemas::{DecodeError, GroundTruthEvent, PredictionEvent, WriterSchema
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::Baselines;
+use crate::config::Topics;
 use crate::wire;
 
 /// The two inputs of a stage-1 partition.
@@ -20,6 +21,25 @@ pub enum Input {
     Predictions = 0,
     /// The labels topic.
     Labels = 1,
+}
+
+impl Input {
+    /// The input a record of `topic` (one of the two inputs) belongs to.
+    pub fn of_topic(topics: &Topics, topic: &str) -> Input {
+        if topic == topics.predictions {
+            Input::Predictions
+        } else {
+            Input::Labels
+        }
+    }
+
+    /// The topic this input is read from.
+    pub fn topic(self, topics: &Topics) -> &str {
+        match self {
+            Input::Predictions => &topics.predictions,
+            Input::Labels => &topics.labels,
+        }
+    }
 }
 
 /// A record read from one of the inputs.
