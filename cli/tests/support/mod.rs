@@ -169,11 +169,7 @@ impl Pipeline {
 
     /// The truth written by [`Pipeline::simulate_in_background`] once it ended.
     pub fn background_truth(&self, mut simulator: Running) -> Value {
-        let exit = exit_within(
-            &mut simulator.0,
-            Duration::from_secs(600),
-            "finish the scenario",
-        );
+        let exit = simulator.exit_within(Duration::from_secs(600), "the scenario to finish");
         assert!(exit.success(), "the simulator failed");
         serde_json::from_str(&std::fs::read_to_string(self.dir.join("truth.json")).unwrap())
             .unwrap()
@@ -265,13 +261,12 @@ impl Pipeline {
 
 /// Stops a `mlobs run` with SIGTERM and waits; it must exit cleanly.
 pub fn stop_gracefully(mut running: Running) {
-    let child = &mut running.0;
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &running.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = exit_within(child, Duration::from_secs(60), "stop after SIGTERM");
+    let exit = running.exit_within(Duration::from_secs(60), "mlobs run to stop after SIGTERM");
     assert!(
         exit.success(),
         "mlobs run exited with {exit:?} after SIGTERM"
@@ -296,28 +291,12 @@ pub fn output_within(mut command: Command, timeout: Duration) -> std::process::O
     };
     let stdout = read(Box::new(child.stdout.take().unwrap()));
     let stderr = read(Box::new(child.stderr.take().unwrap()));
-    let what = format!("finish {:?}", command.get_args().collect::<Vec<_>>());
-    let status = exit_within(&mut child, timeout, &what);
+    let what = format!("{:?} to finish", command.get_args().collect::<Vec<_>>());
+    let status = Running(child).exit_within(timeout, &what);
     std::process::Output {
         status,
         stdout: stdout.join().unwrap().unwrap(),
         stderr: stderr.join().unwrap().unwrap(),
-    }
-}
-
-/// Waits for `child` to exit; kills it and fails the test after `timeout`.
-pub fn exit_within(child: &mut Child, timeout: Duration, what: &str) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            return exit;
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("process {} did not {what} within {timeout:?}", child.id());
-        }
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -330,6 +309,14 @@ pub fn crash(mut running: Running) {
 /// A process a test started; killed when dropped, so a failing test leaves
 /// nothing running behind it.
 pub struct Running(Child);
+
+impl Running {
+    /// Waits for the process to exit; fails the test after `timeout` (and
+    /// the process is killed as the failure drops it).
+    pub fn exit_within(&mut self, timeout: Duration, what: &str) -> std::process::ExitStatus {
+        wait_until(timeout, what, || self.0.try_wait().unwrap())
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
