@@ -26,7 +26,10 @@ build:
 release:
 	$(CARGO) build -j$(JOBS) --release -p mlobs-cli
 
-test: up       ## start the stack, run every test against it, then check the stack scripts (ends with the stack down)
+test: up       ## start the stack (with an empty broker), run every test against it, then check the stack scripts (ends with the stack down)
+	# tansu keeps every record forever and cannot delete one topic (its
+	# DeleteTopics deletes them all): each run starts from an empty broker.
+	$(STACK) reset kafka
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 

@@ -5,6 +5,7 @@
 #   infra/stack.sh up [SERVICE...]     install what is missing, start, wait until ready
 #   infra/stack.sh down [SERVICE...]   stop what we started (by PID), the demo pipeline too
 #   infra/stack.sh status              per service: running or not, port, version
+#   infra/stack.sh reset SERVICE...    stop, delete that service's data, start again
 #   infra/stack.sh clean-state         stop everything and delete the data folder
 #   infra/stack.sh install [SERVICE...]  install only
 set -euo pipefail
@@ -60,6 +61,14 @@ case $command in
         [ $# -gt 0 ] || stop_service demo
         for s in "${services[@]}"; do with_service "$s" down_one; done
         ;;
+    reset)
+        [ $# -gt 0 ] || die "usage: infra/stack.sh reset SERVICE... (which data to throw away)"
+        for s in "${services[@]}"; do
+            with_service "$s" down_one
+            rm -rf "${MLOBS_DATA:?}/$s"
+            with_service "$s" up_one
+        done
+        ;;
     status)
         printf '%-13s %-28s %-16s %s\n' SERVICE STATE ADDRESS VERSION
         for s in "${services[@]}"; do with_service "$s" status_one; done
@@ -70,5 +79,5 @@ case $command in
         rm -rf "$MLOBS_DATA"
         say "removed $MLOBS_DATA"
         ;;
-    *) die "usage: infra/stack.sh up|down|status|install|clean-state [SERVICE...]" ;;
+    *) die "usage: infra/stack.sh up|down|status|install|reset|clean-state [SERVICE...]" ;;
 esac

@@ -20,6 +20,10 @@ struct Cli {
     /// TOML config file (see mlobs.example.toml); defaults suit `make up`.
     #[arg(long, global = true, env = "MLOBS_CONFIG")]
     config: Option<PathBuf>,
+    /// Log lines on stderr as text or as JSON objects (filter: MLOBS_LOG,
+    /// e.g. `info` or `mlobs_pipeline=debug`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "MLOBS_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,8 +48,21 @@ enum Command {
     Drift(commands::drift::Args),
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    mlobs_pipeline::logging::init(match cli.log_format {
+        LogFormat::Text => mlobs_pipeline::logging::LogFormat::Text,
+        LogFormat::Json => mlobs_pipeline::logging::LogFormat::Json,
+    });
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {

@@ -11,7 +11,7 @@ use mlobs_testkit::{brokers, consume_all, wait_until};
 use rdkafka::message::Headers;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Message};
-use support::{counts, crash, output_within, stop_gracefully, Pipeline, DEADLINE};
+use support::{counts, output_within, stop_gracefully, Pipeline, DEADLINE};
 
 #[test]
 fn two_instances_in_one_group_count_exactly_what_was_sent() {
@@ -27,46 +27,6 @@ fn two_instances_in_one_group_count_exactly_what_was_sent() {
             .iter()
             .all(|w| w["complete"] == true),
         "every window complete"
-    );
-    stop_gracefully(a);
-    stop_gracefully(b);
-}
-
-#[test]
-fn killing_an_instance_mid_stream_loses_and_duplicates_nothing() {
-    let pipeline = Pipeline::new("kill-9", 3);
-    let mut a = pipeline.start("a", &[]);
-    let b = pipeline.start("b", &[]);
-    let simulator = pipeline.simulate_in_background("drift.toml");
-    for sent in [3_000, 7_000, 12_000] {
-        wait_until(DEADLINE, "the simulator to send more", || {
-            (pipeline.records_in("predictions") >= sent).then_some(())
-        });
-        crash(a);
-        a = pipeline.start("a", &[]);
-    }
-    let truth = pipeline.background_truth(simulator);
-    // tansu 0.6 evicts a crashed member without a new rebalance, so its
-    // partitions can stay unowned until the membership changes again (see
-    // docs/architecture.md). An operator would restart the instances; so do
-    // we, gracefully, if the results have not converged. Nothing is lost or
-    // counted twice either way: that is what the comparison checks.
-    let (mut a, mut b) = (a, b);
-    for _ in 0..3 {
-        if pipeline.try_wait_for(&truth, Duration::from_secs(40)) {
-            break;
-        }
-        stop_gracefully(a);
-        stop_gracefully(b);
-        a = pipeline.start("a", &[]);
-        b = pipeline.start("b", &[]);
-    }
-    pipeline.wait_for(&truth, DEADLINE);
-    let restored = std::fs::read_to_string(pipeline.log("a")).unwrap()
-        + &std::fs::read_to_string(pipeline.log("b")).unwrap();
-    assert!(
-        restored.contains("restored at offsets"),
-        "partitions moved with their checkpoints"
     );
     stop_gracefully(a);
     stop_gracefully(b);
@@ -120,10 +80,10 @@ fn restarting_the_only_instance_resumes_from_its_checkpoint() {
     let second = pipeline.start("only", &[]);
     let truth = pipeline.background_truth(simulator);
     pipeline.wait_for(&truth, DEADLINE);
-    let log = std::fs::read_to_string(pipeline.log("only")).unwrap();
+    let restores = pipeline.metric("only", "mlobs_checkpoint_restores_total", "join");
     assert!(
-        log.contains("restored at offsets"),
-        "the second run started from the checkpoint: {log}"
+        restores.is_some_and(|n| n >= 1.0),
+        "the second run started from the checkpoints: {restores:?}"
     );
     stop_gracefully(second);
 }

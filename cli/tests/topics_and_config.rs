@@ -26,6 +26,7 @@ fn mlobs(prefix: &str) -> Command {
             format!("{prefix}.window-metrics"),
         )
         .env("MLOBS_KAFKA_TOPICS_ALERTS", format!("{prefix}.alerts"))
+        .env("MLOBS_KAFKA_TOPICS_CLAIMS", format!("{prefix}.claims"))
         .env("MLOBS_KAFKA_PARTITIONS", "3");
     command
 }
@@ -50,24 +51,70 @@ fn describe(output: &Output) -> String {
 }
 
 #[test]
-fn topics_create_is_idempotent_and_check_passes() {
+fn topics_create_is_idempotent_sets_retention_and_check_passes() {
     let prefix = unique_name("topics");
-    let created = succeed(mlobs(&prefix).args(["topics", "create"]));
+    let created = succeed(
+        mlobs(&prefix)
+            .env("MLOBS_KAFKA_RETENTION_MS", "123456789")
+            .args(["topics", "create"]),
+    );
     assert!(
-        created.contains(&format!("created  {prefix}.predictions (3 partitions)")),
+        created.contains(&format!(
+            "created  {prefix}.predictions (3 partitions, replication 1, cleanup.policy=delete, retention.ms=123456789)"
+        )),
         "{created}"
+    );
+    assert!(
+        created.contains(&format!(
+            "created  {prefix}.changelog (3 partitions, replication 1, cleanup.policy=compact)"
+        )),
+        "{created}"
+    );
+    assert!(
+        created.contains(&format!(
+            "created  {prefix}.claims (1 partition, replication 1, cleanup.policy=compact)"
+        )),
+        "{created}"
+    );
+    // What the broker holds, not what we printed.
+    assert_eq!(
+        topic_config(&format!("{prefix}.labels"), "retention.ms").as_deref(),
+        Some("123456789")
+    );
+    assert_eq!(
+        topic_config(&format!("{prefix}.window-metrics"), "cleanup.policy").as_deref(),
+        Some("compact")
     );
     assert_eq!(
         created.lines().count(),
-        7,
+        8,
         "every configured topic: {created}"
     );
     let again = succeed(mlobs(&prefix).args(["topics", "create"]));
     assert!(
-        again.contains(&format!("exists   {prefix}.labels (3 partitions)")),
+        again.contains(&format!("exists   {prefix}.labels (3 partitions;")),
         "{again}"
     );
     succeed(mlobs(&prefix).args(["topics", "check"]));
+}
+
+/// A topic setting as the broker describes it.
+fn topic_config(topic: &str, key: &str) -> Option<String> {
+    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let described = runtime
+        .block_on(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &AdminOptions::new()))
+        .unwrap();
+    let resource = described.into_iter().next()?.ok()?;
+    resource.get(key).and_then(|entry| entry.value.clone())
 }
 
 #[test]

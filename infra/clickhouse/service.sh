@@ -1,8 +1,8 @@
 # ClickHouse from Debian (18.16), run as a plain background process with our
 # own config so that nothing is written outside the data folder.
 NAME=clickhouse
-PORT=8123
-NATIVE_PORT=9000
+PORT=${MLOBS_CLICKHOUSE_PORT:-8123}
+NATIVE_PORT=${MLOBS_CLICKHOUSE_NATIVE_PORT:-9000}
 READY_TIMEOUT=30
 
 svc_install() {

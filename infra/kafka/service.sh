@@ -1,7 +1,7 @@
 # tansu, a Kafka-compatible broker, with durable SQLite storage.
 # (memory:// storage reports wrong end offsets; see ../shared/STACK.md.)
 NAME=kafka
-PORT=9092
+PORT=${MLOBS_KAFKA_PORT:-9092}
 READY_TIMEOUT=30
 TANSU="$MLOBS_CACHE/tansu-0.6.0/bin/tansu"
 

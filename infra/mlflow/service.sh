@@ -1,7 +1,7 @@
 # MLflow tracking server and model registry, from PyPI, in a virtualenv kept
 # in the tool cache.
 NAME=mlflow
-PORT=5000
+PORT=${MLOBS_MLFLOW_PORT:-5000}
 READY_TIMEOUT=90
 MLFLOW_VERSION=3.17.2
 VENV="$MLOBS_CACHE/mlflow-$MLFLOW_VERSION"

@@ -77,6 +77,7 @@ fn window_drift_bench() {
         },
         label_ttl_ms: 1,
         max_pending_labels: 1,
+        limits: Default::default(),
     };
     let mut stage = Stage1::new(config);
     let specs: BTreeMap<_, _> = baseline

@@ -5,6 +5,16 @@
 //! `max_pending_labels`). A prediction stays known until its TTL passes, so a
 //! repeated prediction_id in that time is recognised and ignored.
 //!
+//! Expiry is logical: a slot older than the horizon (the inputs' event-time
+//! progress minus the TTL) is treated as absent the moment the horizon
+//! passes it, so results do not depend on when the runtime asks. Its memory
+//! is reclaimed by a sweep that runs only after the horizon moved by a
+//! sixteenth of the TTL, so each slot is visited a bounded number of times
+//! over its life (amortized O(1) per expired slot, never a scan per call).
+//! Who was left unlabeled is not found by scanning either: the caller counts
+//! a prediction as pending when it starts waiting and uncounts it when its
+//! label joins (see `stage1.rs`).
+//!
 //! Memory: each waiting prediction is one 26-byte slot (plus one control
 //! byte) in an open-addressing table keyed by a 64-bit hash of the id; the
 //! id itself is not kept. Two ids collide with probability about n^2 / 2^65
@@ -100,15 +110,6 @@ pub enum OnLabel {
     Overflow,
 }
 
-/// A prediction whose TTL passed without a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unlabeled {
-    /// Interned model version.
-    pub version: u32,
-    /// Event time of the prediction.
-    pub prediction_time: i64,
-}
-
 /// Join state of one stage-1 task.
 #[derive(Serialize, Deserialize)]
 #[serde(into = "Snapshot", from = "Snapshot")]
@@ -117,12 +118,21 @@ pub struct Join {
     max_pending_labels: usize,
     predictions: HashTable<Slot>,
     labels: HashTable<Slot>,
+    /// Slots with an event time before this are expired; it only moves on.
+    horizon: i64,
+    /// The horizon at the last sweep.
+    swept_at: i64,
+    /// Waiting labels swept away without their prediction, not yet taken.
+    orphans: u64,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
     ttl_ms: i64,
     max_pending_labels: usize,
+    horizon: i64,
+    swept_at: i64,
+    orphans: u64,
     predictions: Vec<Slot>,
     labels: Vec<Slot>,
 }
@@ -132,6 +142,9 @@ impl From<Join> for Snapshot {
         Snapshot {
             ttl_ms: join.ttl_ms,
             max_pending_labels: join.max_pending_labels,
+            horizon: join.horizon,
+            swept_at: join.swept_at,
+            orphans: join.orphans,
             predictions: join.predictions.into_iter().collect(),
             labels: join.labels.into_iter().collect(),
         }
@@ -141,6 +154,9 @@ impl From<Join> for Snapshot {
 impl From<Snapshot> for Join {
     fn from(snapshot: Snapshot) -> Self {
         let mut join = Join::new(snapshot.ttl_ms, snapshot.max_pending_labels);
+        join.horizon = snapshot.horizon;
+        join.swept_at = snapshot.swept_at;
+        join.orphans = snapshot.orphans;
         for slot in snapshot.predictions {
             join.predictions.insert_unique(slot.key, slot, |s| s.key);
         }
@@ -158,6 +174,9 @@ impl Clone for Join {
             max_pending_labels: self.max_pending_labels,
             predictions: self.predictions.clone(),
             labels: self.labels.clone(),
+            horizon: self.horizon,
+            swept_at: self.swept_at,
+            orphans: self.orphans,
         }
     }
 }
@@ -171,6 +190,9 @@ impl Join {
             max_pending_labels,
             predictions: HashTable::new(),
             labels: HashTable::new(),
+            horizon: i64::MIN,
+            swept_at: i64::MIN,
+            orphans: 0,
         }
     }
 
@@ -182,12 +204,13 @@ impl Join {
         time: i64,
         value: Value,
     ) -> OnPrediction {
-        if self.predictions.find(key, |s| s.key == key).is_some() {
+        if self.is_known(key) {
             return OnPrediction::Duplicate;
         }
+        let horizon = self.horizon;
         let mut slot = Slot::new(key, time, value, version);
         let outcome = match self.labels.find_entry(key, |s| s.key == key) {
-            Ok(label) => {
+            Ok(label) if label.get().time >= horizon => {
                 let (label, _) = label.remove();
                 slot.tag |= LABELED;
                 OnPrediction::Joined {
@@ -195,15 +218,33 @@ impl Join {
                     label: label.value(),
                 }
             }
-            Err(_) => OnPrediction::Waiting,
+            _ => OnPrediction::Waiting,
         };
-        self.predictions.insert_unique(key, slot, |s| s.key);
+        match self.predictions.find_mut(key, |s| s.key == key) {
+            // An expired slot of the same id, not swept yet: reuse it.
+            Some(expired) => *expired = slot,
+            None => {
+                self.predictions.insert_unique(key, slot, |s| s.key);
+            }
+        }
         outcome
+    }
+
+    /// True when a prediction with `key` is known and not expired.
+    fn is_known(&self, key: u64) -> bool {
+        self.predictions
+            .find(key, |s| s.key == key)
+            .is_some_and(|s| s.time >= self.horizon)
     }
 
     /// Registers a label.
     pub fn on_label(&mut self, key: u64, time: i64, value: Value) -> OnLabel {
-        if let Some(prediction) = self.predictions.find_mut(key, |s| s.key == key) {
+        let horizon = self.horizon;
+        if let Some(prediction) = self
+            .predictions
+            .find_mut(key, |s| s.key == key)
+            .filter(|s| s.time >= horizon)
+        {
             if prediction.tag & LABELED != 0 {
                 return OnLabel::Duplicate;
             }
@@ -214,47 +255,60 @@ impl Join {
                 prediction: prediction.value(),
             };
         }
-        if self.labels.find(key, |s| s.key == key).is_some() {
-            return OnLabel::Duplicate;
+        let label = Slot::new(key, time, value, 0);
+        if let Some(waiting) = self.labels.find_mut(key, |s| s.key == key) {
+            if waiting.time >= horizon {
+                return OnLabel::Duplicate;
+            }
+            // An expired label of the same id, not swept yet: reuse its slot.
+            *waiting = label;
+            return OnLabel::Waiting;
         }
         if self.labels.len() >= self.max_pending_labels {
-            return OnLabel::Overflow;
+            self.sweep();
+            if self.labels.len() >= self.max_pending_labels {
+                return OnLabel::Overflow;
+            }
         }
-        self.labels
-            .insert_unique(key, Slot::new(key, time, value, 0), |s| s.key);
+        self.labels.insert_unique(key, label, |s| s.key);
         OnLabel::Waiting
     }
 
-    /// Forgets everything older than `watermark - ttl`: returns the
-    /// predictions that never got a label, and how many waiting labels never
-    /// got their prediction.
-    pub fn expire(&mut self, watermark: i64) -> (Vec<Unlabeled>, u64) {
-        let horizon = watermark.saturating_sub(self.ttl_ms);
-        let mut unlabeled = Vec::new();
-        self.predictions.retain(|slot| {
-            if slot.time >= horizon {
-                return true;
-            }
-            if slot.tag & LABELED == 0 {
-                unlabeled.push(Unlabeled {
-                    version: slot.version(),
-                    prediction_time: slot.time,
-                });
-            }
-            false
-        });
-        let before = self.labels.len();
-        self.labels.retain(|slot| slot.time >= horizon);
-        unlabeled.sort_by_key(|u| (u.prediction_time, u.version));
-        (unlabeled, (before - self.labels.len()) as u64)
+    /// The inputs reached event time `progress`: everything older than
+    /// `progress - ttl` expires now, and its memory is reclaimed when a
+    /// sweep is due.
+    pub fn set_progress(&mut self, progress: i64) {
+        self.horizon = self.horizon.max(progress.saturating_sub(self.ttl_ms));
+        let due = self.swept_at.saturating_add((self.ttl_ms / 16).max(1));
+        if self.horizon >= due {
+            self.sweep();
+        }
     }
 
-    /// Predictions known (waiting or labeled within the TTL).
+    /// Waiting labels found expired without their prediction since the last
+    /// call (they are counted when their memory is reclaimed).
+    pub fn take_orphans(&mut self) -> u64 {
+        std::mem::take(&mut self.orphans)
+    }
+
+    /// Reclaims the slots of expired entries, counting orphan labels.
+    fn sweep(&mut self) {
+        let horizon = self.horizon;
+        self.swept_at = horizon;
+        self.predictions.retain(|slot| slot.time >= horizon);
+        let before = self.labels.len();
+        self.labels.retain(|slot| slot.time >= horizon);
+        self.orphans += (before - self.labels.len()) as u64;
+    }
+
+    /// Predictions held (waiting or labeled within the TTL; expired ones
+    /// until the next sweep).
     pub fn predictions(&self) -> usize {
         self.predictions.len()
     }
 
-    /// Labels waiting for their prediction.
+    /// Labels held waiting for their prediction (expired ones until the
+    /// next sweep).
     pub fn waiting_labels(&self) -> usize {
         self.labels.len()
     }

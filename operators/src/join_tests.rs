@@ -59,23 +59,58 @@ fn duplicates_are_recognised_within_the_ttl() {
 }
 
 #[test]
-fn expiry_reports_unlabeled_predictions_and_orphan_labels() {
+fn entries_expire_the_moment_the_horizon_passes_them() {
     let mut join = Join::new(1_000, 10);
     join.on_prediction(key_of("old"), 7, 100, class(0));
-    join.on_prediction(key_of("labeled"), 7, 150, class(0));
-    join.on_label(key_of("labeled"), 200, class(0));
-    join.on_prediction(key_of("young"), 7, 900, class(0));
     join.on_label(key_of("orphan"), 120, class(0));
-    let (unlabeled, orphans) = join.expire(1_500);
+    join.on_prediction(key_of("young"), 7, 900, class(0));
+    join.set_progress(1_100); // horizon 100: a sweep, nothing expired
+                              // Horizon 150 has passed "old" and "orphan", but no sweep is due (one
+                              // waits for a sixteenth of the TTL of progress): they are still held.
+    join.set_progress(1_150);
+    assert_eq!((join.predictions(), join.waiting_labels()), (2, 1));
     assert_eq!(
-        unlabeled,
-        vec![Unlabeled {
-            version: 7,
-            prediction_time: 100
-        }]
+        join.on_label(key_of("old"), 1_150, class(0)),
+        OnLabel::Waiting,
+        "an expired prediction no longer joins"
     );
-    assert_eq!(orphans, 1);
-    assert_eq!(join.predictions(), 1, "only the young prediction remains");
+    assert_eq!(
+        join.on_prediction(key_of("orphan"), 7, 1_100, class(0)),
+        OnPrediction::Waiting,
+        "an expired label no longer joins either"
+    );
+    assert_eq!(
+        join.on_prediction(key_of("old"), 7, 1_150, class(0)),
+        OnPrediction::Joined {
+            label_time: 1_150,
+            label: class(0)
+        },
+        "the id is new again after its TTL"
+    );
+    assert_eq!(
+        join.on_label(key_of("young"), 1_150, class(1)),
+        OnLabel::Joined {
+            version: 7,
+            prediction_time: 900,
+            prediction: class(0)
+        }
+    );
+}
+
+#[test]
+fn sweeps_reclaim_expired_slots_and_count_orphans_only_when_due() {
+    let mut join = Join::new(1_600, 10);
+    join.on_prediction(key_of("p"), 1, 0, class(0));
+    join.on_label(key_of("orphan"), 10, class(0));
+    join.set_progress(1_550); // horizon -50: the first sweep, nothing expired
+    join.set_progress(1_620); // horizon 20: both expired, no sweep due yet
+    assert_eq!((join.predictions(), join.waiting_labels()), (1, 1));
+    assert_eq!(join.take_orphans(), 0, "not swept: nothing counted yet");
+    // The horizon moved 100 (1/16 of the TTL) past the last sweep: due.
+    join.set_progress(1_650);
+    assert_eq!((join.predictions(), join.waiting_labels()), (0, 0));
+    assert_eq!(join.take_orphans(), 1);
+    assert_eq!(join.take_orphans(), 0, "taken once");
 }
 
 #[test]

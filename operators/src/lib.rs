@@ -7,6 +7,7 @@ pub mod drift;
 pub mod hash;
 pub mod intern;
 pub mod join;
+pub mod limits;
 pub mod metrics;
 mod serde_pairs;
 pub mod sketch;

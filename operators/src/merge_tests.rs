@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use proptest::prelude::*;
 
+use crate::limits::{Capped, Limits};
 use crate::metrics::{MetricsPartial, Scored};
 use crate::sketch::{
     CategoricalSketch, CategoricalSpec, FeatureSketch, NumericSketch, NumericSpec,
@@ -147,7 +148,7 @@ proptest! {
                 } else {
                     Scored::Classes { predicted: classes[*p as usize], actual: classes[*a as usize] }
                 };
-                m.add_outcome(scored);
+                m.add_outcome(scored, &Limits::default(), &mut Capped::default());
                 m.predictions += 1;
             }
             m.features.insert("x".into(), FeatureSketch::Numeric(numeric(&values)));

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use mlobs_schemas::{FeatureValue, Outcome, PredictionEvent};
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{capped_key, Capped, Limits};
 use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec};
 use crate::stats::bins::BinCounts;
 use crate::stats::tdigest::TDigest;
@@ -158,15 +159,20 @@ impl<'a> Scored<'a> {
 impl MetricsPartial {
     /// Counts one inference and sketches its features. `specs` says how each
     /// feature is sketched; a feature it does not name is sketched by the
-    /// kind of its first value.
+    /// kind of its first value, up to `limits.max_unknown_features` such
+    /// features. What met a cap is counted in `capped`.
     pub fn add_prediction(
         &mut self,
         event: &PredictionEvent,
         specs: &BTreeMap<String, FeatureSpec>,
+        limits: &Limits,
+        capped: &mut Capped,
     ) {
         self.predictions += 1;
         if let Some(error) = &event.error {
-            *self.errors.entry(error.error_type.clone()).or_default() += 1;
+            let (key, over) = capped_key(&self.errors, &error.error_type, limits.max_error_types);
+            capped.error_types += u64::from(over);
+            *self.errors.entry(key.to_string()).or_default() += 1;
         }
         if let Some(confidence) = event.confidence {
             self.confidence.add(confidence);
@@ -179,8 +185,21 @@ impl MetricsPartial {
             self.resources.gpu_utilization.add(r.gpu_utilization);
         }
         for (name, value) in &event.features {
+            let unknown = !specs.contains_key(name) && !self.features.contains_key(name);
+            if unknown && self.unknown_features(specs) >= limits.max_unknown_features {
+                capped.features += 1;
+                continue;
+            }
             self.add_feature(name, value.as_ref(), specs);
         }
+    }
+
+    /// How many sketched features the baseline does not name.
+    fn unknown_features(&self, specs: &BTreeMap<String, FeatureSpec>) -> usize {
+        self.features
+            .keys()
+            .filter(|name| !specs.contains_key(*name))
+            .count()
     }
 
     fn add_feature(
@@ -231,18 +250,19 @@ impl MetricsPartial {
         }
     }
 
-    /// Counts one outcome that became known in this window.
-    pub fn add_outcome(&mut self, scored: Scored<'_>) {
+    /// Counts one outcome that became known in this window; classes beyond
+    /// `limits.max_classes` (per axis of the confusion counts) are counted
+    /// as [`crate::limits::OTHER`] and in `capped`.
+    pub fn add_outcome(&mut self, scored: Scored<'_>, limits: &Limits, capped: &mut Capped) {
         self.labeled += 1;
         self.correct += u64::from(scored.is_correct());
         match scored {
             Scored::Classes { predicted, actual } => {
-                *self
-                    .confusion
-                    .entry(predicted.to_string())
-                    .or_default()
-                    .entry(actual.to_string())
-                    .or_default() += 1;
+                let (row, over_row) = capped_key(&self.confusion, predicted, limits.max_classes);
+                let row = self.confusion.entry(row.to_string()).or_default();
+                let (column, over_column) = capped_key(row, actual, limits.max_classes);
+                *row.entry(column.to_string()).or_default() += 1;
+                capped.classes += u64::from(over_row || over_column);
             }
             Scored::Numbers { predicted, actual } => {
                 let error = predicted - actual;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::intern::Interner;
 use crate::join::{key_of, Join, OnLabel, OnPrediction, Value, MAX_VERSIONS};
+use crate::limits::{Capped, Limits};
 use crate::metrics::{MetricsPartial, Scored};
 use crate::sketch::FeatureSpec;
 use crate::validate::{validate_label, validate_prediction, Invalid};
@@ -37,6 +38,8 @@ pub struct Stage1Config {
     pub label_ttl_ms: i64,
     /// Labels that may wait for their prediction.
     pub max_pending_labels: usize,
+    /// Caps on distinct unknown features, classes and error types.
+    pub limits: Limits,
 }
 
 /// How each feature of a model version is sketched (from its baseline).
@@ -105,14 +108,20 @@ pub struct Stage1 {
     config: Stage1Config,
     join: Join,
     watermark: Watermark,
-    /// Series as `model\0version\0environment`.
+    /// Series as written by [`series_key`].
     series: Interner,
     classes: Interner,
     #[serde(with = "crate::serde_pairs")]
     open: BTreeMap<(i64, u32), MetricsPartial>,
+    /// Predictions waiting for their label, counted by (start of the window
+    /// in which their TTL ends, series): what becomes `unlabeled` there if
+    /// no label comes. Counting as they come avoids scanning the join.
+    #[serde(with = "crate::serde_pairs")]
+    pending: BTreeMap<(i64, u32), u64>,
     /// Windows up to (excluding) this start are closed.
     closed_before: Option<i64>,
     counters: Counters,
+    capped: Capped,
     /// Feature specs by (model, version), as set by the runtime.
     #[serde(skip)]
     specs: HashMap<(String, String), FeatureSpecs>,
@@ -134,8 +143,10 @@ impl Stage1 {
             series: Interner::default(),
             classes: Interner::default(),
             open: BTreeMap::new(),
+            pending: BTreeMap::new(),
             closed_before: None,
             counters: Counters::default(),
+            capped: Capped::default(),
             specs: HashMap::new(),
             specs_by_series: Vec::new(),
             key_buffer: String::new(),
@@ -157,7 +168,7 @@ impl Stage1 {
         validate_prediction(event)?;
         let series = self.series_id(event)?;
         let watermark = self.watermark.current();
-        self.watermark.observe(PREDICTIONS, event.event_time);
+        self.observe(PREDICTIONS, event.event_time);
         if self.config.windows.is_late(event.event_time, watermark) {
             self.counters.late_predictions += 1;
             return Ok(None);
@@ -174,7 +185,11 @@ impl Stage1 {
                     self.counters.duplicate_predictions += 1;
                     return Ok(None);
                 }
-                OnPrediction::Waiting => None,
+                OnPrediction::Waiting => {
+                    let ttl_ends = self.ttl_window(event.event_time);
+                    *self.pending.entry((ttl_ends, series)).or_default() += 1;
+                    None
+                }
                 OnPrediction::Joined { label_time, label } => Some((label_time, label)),
             }
         } else {
@@ -185,7 +200,7 @@ impl Stage1 {
         self.open
             .entry((start, series))
             .or_default()
-            .add_prediction(event, &specs);
+            .add_prediction(event, &specs, &self.config.limits, &mut self.capped);
         Ok(joined.map(|(label_time, label)| {
             let label = self.outcome_of(label);
             self.score(
@@ -203,7 +218,7 @@ impl Stage1 {
     pub fn on_label(&mut self, event: &GroundTruthEvent) -> Result<Option<JoinedOutcome>, Invalid> {
         validate_label(event)?;
         let watermark = self.watermark.current();
-        self.watermark.observe(LABELS, event.event_time);
+        self.observe(LABELS, event.event_time);
         if self.config.windows.is_late(event.event_time, watermark) {
             self.counters.late_labels += 1;
             return Ok(None);
@@ -218,6 +233,7 @@ impl Stage1 {
                 prediction_time,
                 prediction,
             } => {
+                self.no_longer_pending(prediction_time, version);
                 let prediction = self.outcome_of(prediction);
                 Ok(Some(self.score(
                     version,
@@ -254,18 +270,9 @@ impl Stage1 {
         };
         let windows = self.config.windows;
         if let Some(progress) = self.watermark.of_inputs() {
-            let (unlabeled, orphans) = self.join.expire(progress);
-            self.counters.orphan_labels += orphans;
-            for u in unlabeled {
-                // Counted where the TTL ran out. That window is open unless a
-                // flush closed it early; then the count has nowhere to go.
-                let start = windows.start_of(u.prediction_time + self.config.label_ttl_ms);
-                if self.closed_before.is_some_and(|closed| start < closed) {
-                    self.counters.unlabeled_after_flush += 1;
-                } else {
-                    self.open.entry((start, u.version)).or_default().unlabeled += 1;
-                }
-            }
+            self.join.set_progress(progress);
+            self.counters.orphan_labels += self.join.take_orphans();
+            self.settle_unlabeled(progress);
         }
         let mut closed = Vec::new();
         while let Some(entry) = self.open.first_entry() {
@@ -306,6 +313,20 @@ impl Stage1 {
         closed
     }
 
+    /// The watermark the inputs justify, and the flush floor.
+    pub fn watermark(&self) -> (Option<i64>, Option<i64>) {
+        (self.watermark.of_inputs(), self.watermark.floor())
+    }
+
+    /// Raises the watermark to what it was (after a replay that could not
+    /// redo what the wall clock did: idleness, flushes). Never lowers it.
+    pub fn raise_watermark(&mut self, inputs: Option<i64>, floor: Option<i64>) {
+        self.watermark.raise(inputs, floor);
+        if let Some(progress) = self.watermark.of_inputs() {
+            self.join.set_progress(progress);
+        }
+    }
+
     /// True while some window holds metrics that were not emitted yet.
     pub fn has_open_windows(&self) -> bool {
         !self.open.is_empty()
@@ -321,20 +342,68 @@ impl Stage1 {
         self.counters
     }
 
+    /// Values that met a cap (see [`crate::limits`]).
+    pub fn capped(&self) -> Capped {
+        self.capped
+    }
+
     /// Predictions and labels held by the join.
     pub fn join_size(&self) -> (usize, usize) {
         (self.join.predictions(), self.join.waiting_labels())
     }
 
+    /// Records an event time on `input` and lets the join expire what the
+    /// inputs' progress has left behind.
+    fn observe(&mut self, input: usize, t: i64) {
+        self.watermark.observe(input, t);
+        if let Some(progress) = self.watermark.of_inputs() {
+            self.join.set_progress(progress);
+        }
+    }
+
+    /// Start of the window in which the TTL of a prediction made at `t` ends.
+    fn ttl_window(&self, t: i64) -> i64 {
+        self.config.windows.start_of(t + self.config.label_ttl_ms)
+    }
+
+    /// A waiting prediction got its label: it will not be unlabeled.
+    fn no_longer_pending(&mut self, prediction_time: i64, series: u32) {
+        let key = (self.ttl_window(prediction_time), series);
+        if let Some(count) = self.pending.get_mut(&key) {
+            *count -= 1;
+            if *count == 0 {
+                self.pending.remove(&key);
+            }
+        }
+    }
+
+    /// Counts as unlabeled the predictions whose TTL ended in windows the
+    /// inputs have passed (every one of them has expired in the join): in
+    /// that window, or, when a flush closed it already, in
+    /// `unlabeled_after_flush`.
+    fn settle_unlabeled(&mut self, progress: i64) {
+        let size = self.config.windows.size_ms;
+        while let Some(entry) = self.pending.first_entry() {
+            let (start, series) = *entry.key();
+            if start + size > progress {
+                break;
+            }
+            let count = entry.remove();
+            if self.closed_before.is_some_and(|closed| start < closed) {
+                self.counters.unlabeled_after_flush += count;
+            } else {
+                self.open.entry((start, series)).or_default().unlabeled += count;
+            }
+        }
+    }
+
     fn series_id(&mut self, event: &PredictionEvent) -> Result<u32, Invalid> {
-        self.key_buffer.clear();
-        self.key_buffer.extend([
-            event.model.as_str(),
-            "\u{0}",
+        series_key(
+            &mut self.key_buffer,
+            &event.model,
             &event.version,
-            "\u{0}",
             &event.environment,
-        ]);
+        );
         if let Some(id) = self.series.get(&self.key_buffer) {
             return Ok(id);
         }
@@ -366,13 +435,7 @@ impl Stage1 {
     }
 
     fn series_names(&self, id: u32) -> (String, String, String) {
-        let mut parts = self.series.name(id).splitn(3, '\u{0}').map(String::from);
-        let mut next = || {
-            parts
-                .next()
-                .expect("interned as model\\0version\\0environment")
-        };
-        (next(), next(), next())
+        series_names(self.series.name(id))
     }
 
     fn value_of(&mut self, outcome: &Outcome) -> Value {
@@ -408,7 +471,7 @@ impl Stage1 {
             self.open
                 .entry((windows.start_of(label_time), version))
                 .or_default()
-                .add_outcome(scored);
+                .add_outcome(scored, &self.config.limits, &mut self.capped);
         }
         let (model, version, environment) = self.series_names(version);
         JoinedOutcome {
@@ -422,6 +485,34 @@ impl Stage1 {
             label_time,
         }
     }
+}
+
+/// Writes the interner key of a series into `buffer`: each of model and
+/// version with its byte length in front, then the environment, so that no
+/// character in a name (NUL included) can make two series one.
+fn series_key(buffer: &mut String, model: &str, version: &str, environment: &str) {
+    use std::fmt::Write;
+    buffer.clear();
+    let _ = write!(
+        buffer,
+        "{}:{model}{}:{version}{environment}",
+        model.len(),
+        version.len()
+    );
+}
+
+/// The (model, version, environment) of a key written by [`series_key`].
+fn series_names(key: &str) -> (String, String, String) {
+    let mut rest = key;
+    let mut field = || {
+        let (length, tail) = rest.split_once(':').expect("a length prefix");
+        let length: usize = length.parse().expect("a decimal length");
+        let (name, tail) = tail.split_at(length);
+        rest = tail;
+        name.to_string()
+    };
+    let (model, version) = (field(), field());
+    (model, version, rest.to_string())
 }
 
 #[cfg(test)]

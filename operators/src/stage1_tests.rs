@@ -15,6 +15,7 @@ fn config() -> Stage1Config {
         },
         label_ttl_ms: 5 * MINUTE,
         max_pending_labels: 1_000,
+        limits: Default::default(),
     }
 }
 
@@ -261,4 +262,66 @@ fn a_checkpoint_in_the_middle_gives_the_same_result() {
         }
     }
     assert_eq!(a, b);
+}
+
+#[test]
+fn names_holding_nul_or_colons_never_merge_two_series() {
+    let mut stage = Stage1::new(config());
+    let names = [("a\0b", "c"), ("a", "b\0c"), ("1:a", "b"), ("1", ":ab")];
+    for (i, (model, version)) in names.iter().enumerate() {
+        let mut event = prediction(&format!("p{i}"), version, T0, "yes");
+        event.model = model.to_string();
+        stage.on_prediction(&event).unwrap();
+    }
+    let mut seen: Vec<(String, String, u64)> = stage
+        .flush()
+        .into_iter()
+        .map(|p| (p.model, p.version, p.metrics.predictions))
+        .collect();
+    seen.sort();
+    let mut expected: Vec<(String, String, u64)> = names
+        .iter()
+        .map(|(m, v)| (m.to_string(), v.to_string(), 1))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn junk_feature_names_classes_and_error_types_stop_at_their_caps() {
+    let limits = crate::limits::Limits {
+        max_unknown_features: 3,
+        max_classes: 2,
+        max_error_types: 2,
+    };
+    let mut stage = Stage1::new(Stage1Config { limits, ..config() });
+    for i in 0..100 {
+        let id = format!("p{i}");
+        let mut event = prediction(&id, "1", T0 + i, &format!("class-{i}"));
+        event.features.insert(format!("junk-{i}"), None);
+        if i % 2 == 0 {
+            event.error = Some(PredictionError {
+                error_type: format!("error-{i}"),
+                message: String::new(),
+            });
+        }
+        stage.on_prediction(&event).unwrap();
+        stage.on_label(&label(&id, T0 + i, "yes")).unwrap();
+    }
+    let closed = stage.flush();
+    let metrics = &closed[0].metrics;
+    // No baseline: x is unknown too, and came first.
+    assert_eq!(metrics.features.len(), 3, "x and two junk features");
+    assert_eq!(metrics.errors.len(), 2 + 1, "2 error types and (other)");
+    assert_eq!(
+        metrics.errors.values().sum::<u64>(),
+        50,
+        "every failure counted"
+    );
+    assert!(metrics.confusion.len() <= 3);
+    assert!(metrics.confusion.values().all(|row| row.len() <= 3));
+    let capped = stage.capped();
+    assert_eq!(capped.error_types, 48);
+    assert_eq!(capped.features, 98);
+    assert!(capped.classes > 0);
 }

@@ -23,9 +23,11 @@ impl Invalid {
     }
 }
 
-/// Event times before 2000-01-01 or after 2200-01-01 are taken as unit mistakes
-/// (seconds or microseconds instead of milliseconds).
-const PLAUSIBLE_MS: std::ops::Range<i64> = 946_684_800_000..7_258_118_400_000;
+/// Event times before 2000-01-01 are taken as unit mistakes (seconds instead
+/// of milliseconds); the end is the last second ClickHouse's `DateTime`
+/// holds (2106-02-07T06:28:15Z), past which it would store a wrapped-around
+/// time (microseconds instead of milliseconds land there too).
+const PLAUSIBLE_MS: std::ops::RangeInclusive<i64> = 946_684_800_000..=4_294_967_295_999;
 
 /// Checks a prediction.
 pub fn validate_prediction(event: &PredictionEvent) -> Result<(), Invalid> {
@@ -71,7 +73,9 @@ fn check_time(t: i64) -> Result<(), Invalid> {
     } else {
         Err(Invalid::new(
             "invalid_event_time",
-            format!("event_time {t} is not milliseconds since 1970 between 2000 and 2200"),
+            format!(
+                "event_time {t} is not milliseconds since 1970 between 2000 and 2106-02-07 (the last time ClickHouse's DateTime holds)"
+            ),
         ))
     }
 }

@@ -96,6 +96,22 @@ impl Watermark {
         self.current
     }
 
+    /// The floor the last flush set, if any.
+    pub fn floor(&self) -> Option<i64> {
+        self.floor
+    }
+
+    /// Raises the inputs' progress and the floor to at least these (a
+    /// restore after a replay); neither moves back.
+    pub fn raise(&mut self, inputs: Option<i64>, floor: Option<i64>) {
+        if let Some(t) = inputs {
+            self.current = Some(self.current.map_or(t, |c| c.max(t)));
+        }
+        if let Some(t) = floor {
+            self.advance_to(t);
+        }
+    }
+
     fn recompute(&mut self) {
         let active: Vec<Option<i64>> = self
             .seen

@@ -27,7 +27,7 @@ fn main() {
     let (predictions, _) = stream(ROWS);
     let env = WriterEnv {
         shutdown: Shutdown::default(),
-        metrics: Arc::new(Metrics::new()),
+        metrics: Arc::new(Metrics::default()),
         health: Arc::new(Health::new(&[], true)),
     };
     let mut rates = Vec::new();

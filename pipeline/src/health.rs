@@ -4,8 +4,9 @@
 //! background check asks the broker and ClickHouse every few seconds, so
 //! the answer stays true while the pipeline is idle.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ pub struct Health {
     clickhouse: AtomicU8,
     /// Partitions owned per stage; `None` for a stage this process skips.
     assigned: [Option<AtomicUsize>; 2],
+    /// Stage-1 partitions whose checkpoint restore keeps failing, and why.
+    restoring: Mutex<BTreeMap<i32, String>>,
 }
 
 impl Health {
@@ -47,7 +50,18 @@ impl Health {
                 CLICKHOUSE_OFF
             }),
             assigned: [runs(Stage::Join), runs(Stage::Evaluate)],
+            restoring: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Partition `partition` is retrying its restore (`Some(why)`), or is
+    /// done with it (`None`).
+    pub fn set_restoring(&self, partition: i32, why: Option<String>) {
+        let mut restoring = self.restoring.lock().expect("not poisoned");
+        match why {
+            Some(why) => restoring.insert(partition, why),
+            None => restoring.remove(&partition),
+        };
     }
 
     /// The broker answered (or not).
@@ -91,6 +105,11 @@ impl Health {
                 problems.push(format!("the {stage} stage owns no partition"));
             }
         }
+        for (partition, why) in self.restoring.lock().expect("not poisoned").iter() {
+            problems.push(format!(
+                "partition {partition} is waiting to restore its checkpoint ({why})"
+            ));
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -102,7 +121,7 @@ impl Health {
 /// Asks the broker (and ClickHouse, when on) every `every` until shutdown.
 pub fn spawn_checks(
     health: Arc<Health>,
-    offsets: BaseConsumer,
+    offsets: BaseConsumer<crate::kafka_log::Quiet>,
     clickhouse: Option<ClickHouse>,
     shutdown: Shutdown,
     every: Duration,
@@ -142,6 +161,16 @@ mod tests {
         health.set_clickhouse(true);
         health.set_assigned(Stage::Join, 2);
         health.set_assigned(Stage::Evaluate, 0);
+        assert_eq!(health.readiness(), Ok(()));
+        health.set_restoring(2, Some("attempt 3 failed: timed out".into()));
+        assert_eq!(
+            health.readiness(),
+            Err(vec![
+                "partition 2 is waiting to restore its checkpoint (attempt 3 failed: timed out)"
+                    .to_string()
+            ])
+        );
+        health.set_restoring(2, None);
         assert_eq!(health.readiness(), Ok(()));
 
         let without_history = Health::new(&[Stage::Evaluate], false);

@@ -1,20 +1,27 @@
-//! Kafka clients as the runtime uses them: consumers that commit by hand,
-//! an idempotent producer that never gives up on a record (a broker outage
-//! pauses the pipeline instead of losing data), and an outbox that sends and
-//! then waits for every acknowledgement at a checkpoint.
+//! Kafka clients as the runtime uses them: consumers that commit by hand
+//! and join their groups as static members, and an idempotent producer that
+//! never gives up on a record (a broker outage pauses the pipeline instead
+//! of losing data; see `outbox` for how records are sent and acknowledged).
 
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, ConsumerContext};
-use rdkafka::message::OwnedHeaders;
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::producer::FutureProducer;
 use rdkafka::{ClientConfig, Statistics};
 
 use crate::config::KafkaConfig;
+use crate::kafka_log::Quiet;
 use crate::sinks::Metrics;
 use crate::PipelineError;
 
 /// Settings for a consumer of `group`; the user's passthrough settings win.
+///
+/// Kafka's default timeouts (45 s session, 3 s heartbeat, 5 min poll
+/// interval) are kept: a short session makes a slow broker evict healthy
+/// members over and over, and fast failover comes from static membership and
+/// the group watchdog instead (see `group`). Fetches are bounded so that
+/// one poll hands over at most a few hundred KB per partition, and the
+/// prefetch queue is bounded so that memory stays flat.
 pub fn consumer_config(kafka: &KafkaConfig, group: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
@@ -25,9 +32,9 @@ pub fn consumer_config(kafka: &KafkaConfig, group: &str) -> ClientConfig {
         // Range assignment gives partition p of every topic to the same member:
         // predictions p and labels p meet in one task.
         .set("partition.assignment.strategy", "range")
-        // A crashed member's partitions move within seconds, not the default 45 s.
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "1000");
+        .set("max.partition.fetch.bytes", "262144")
+        .set("fetch.max.bytes", "4194304")
+        .set("queued.max.messages.kbytes", "16384");
     user_settings_win(&mut config, kafka);
     config
 }
@@ -39,16 +46,22 @@ fn user_settings_win(config: &mut ClientConfig, kafka: &KafkaConfig) {
     }
 }
 
-/// Creates a consumer of `group` with `context`, which receives
-/// librdkafka's statistics (consumer lag among them) every 5 s.
-pub fn consumer<C: ConsumerContext + 'static>(
+/// Creates a member of `group` with `context`, as the static member
+/// `instance` (`group.instance.id`): a restart after a crash gets its
+/// partitions back without a rebalance. It receives librdkafka's statistics
+/// (consumer lag among them) every 5 s.
+pub fn member<C: ConsumerContext + 'static>(
     kafka: &KafkaConfig,
     group: &str,
+    instance: &str,
     context: C,
     name: &'static str,
 ) -> Result<Member<C>, PipelineError> {
     let mut config = consumer_config(kafka, group);
-    config.set("statistics.interval.ms", "5000");
+    config
+        .set("group.instance.id", instance)
+        .set("client.id", format!("mlobs-{instance}"))
+        .set("statistics.interval.ms", "5000");
     user_settings_win(&mut config, kafka);
     Member::create(&config, context, name)
 }
@@ -121,10 +134,10 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
         if closed {
             drop(consumer);
         } else {
-            eprintln!(
-                "mlobs {}: the broker did not confirm leaving the group within {} s; going on without it (offsets are committed; the group evicts this member after session.timeout.ms)",
-                self.name,
-                LEAVE_GROUP_TIMEOUT.as_secs()
+            tracing::warn!(
+                consumer = self.name,
+                timeout_s = LEAVE_GROUP_TIMEOUT.as_secs(),
+                "the broker did not confirm that the consumer closed; going on without it (offsets are committed)"
             );
             // Dropping would wait for the broker again, without a deadline.
             std::mem::forget(consumer);
@@ -132,113 +145,82 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
     }
 }
 
+/// How long a member waits, once its partitions are revoked, for librdkafka
+/// to send the LeaveGroup that follows an unsubscribe.
+const LEAVE_SETTLE: Duration = Duration::from_millis(1_500);
+
+/// Leaves the group now (its partitions are revoked through the rebalance
+/// callback, which the polls here serve). A static member does not send
+/// LeaveGroup when it closes (KIP-345), only when it unsubscribes; without
+/// this, its partitions would wait for the session timeout before moving
+/// to the other instances on a graceful stop.
+pub fn leave_group<C: ConsumerContext>(consumer: &BaseConsumer<C>, name: &str) {
+    consumer.unsubscribe();
+    let deadline = std::time::Instant::now() + LEAVE_GROUP_TIMEOUT;
+    let mut settled_at = None;
+    while std::time::Instant::now() < deadline {
+        // Records fetched before the revocation are not processed: their
+        // offsets were never committed.
+        let _ = consumer.poll(Duration::from_millis(100));
+        let unassigned = consumer.assignment().is_ok_and(|a| a.count() == 0);
+        let since = *settled_at.get_or_insert_with(std::time::Instant::now);
+        if !unassigned {
+            settled_at = None;
+        } else if since.elapsed() >= LEAVE_SETTLE {
+            return;
+        }
+    }
+    tracing::warn!(
+        consumer = name,
+        "leaving the group took longer than expected"
+    );
+}
+
+/// Leaves the group and joins it again with the same subscription: the
+/// coordinator then assigns every partition afresh (the way to reach
+/// partitions a crashed member left behind on a broker that did not
+/// rebalance). The rebalance callbacks stop and restart this member's tasks.
+pub fn rejoin<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &[&str],
+    name: &str,
+) -> Result<(), PipelineError> {
+    leave_group(consumer, name);
+    consumer
+        .subscribe(topics)
+        .map_err(|e| PipelineError::kafka("joining the group again", e))
+}
+
 /// A client that only asks the broker where partitions start and end.
-pub fn offsets_client(kafka: &KafkaConfig) -> Result<BaseConsumer, PipelineError> {
+pub fn offsets_client(kafka: &KafkaConfig) -> Result<BaseConsumer<Quiet>, PipelineError> {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", &kafka.brokers);
     user_settings_win(&mut config, kafka);
     config
-        .create()
+        .create_with_context(Quiet)
         .map_err(|e| PipelineError::kafka("creating an offsets client", e))
 }
 
-/// The shared producer: idempotent (no duplicates or reordering on retry),
-/// and it retries forever (`message.timeout.ms = 0`).
-pub fn producer(kafka: &KafkaConfig) -> Result<FutureProducer, PipelineError> {
+/// The producer every stage sends with.
+pub type Producer = FutureProducer<Quiet>;
+
+/// The shared producer: one request in flight per partition, so that a
+/// retry never reorders records (a heartbeat must follow the partials it
+/// vouches for), and it retries forever (`message.timeout.ms = 0`). It is
+/// not idempotent: everything mlobs writes is idempotent at the reader
+/// (partials carry ids, results and claims are keyed, checkpoints are
+/// addressed by offset), so a retried record that lands twice is harmless,
+/// and idempotent producers cost tansu a producer-state update per batch
+/// (docs/architecture.md has the figures).
+pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
     let mut config = mlobs_schemas::kafka::producer_config(&kafka.brokers, &kafka.librdkafka);
     config
-        .set("enable.idempotence", "true")
+        .set("enable.idempotence", "false")
+        .set("max.in.flight.requests.per.connection", "1")
         .set("message.timeout.ms", "0")
         .set("linger.ms", "5");
     user_settings_win(&mut config, kafka);
     config
-        .create()
+        .create_with_context(Quiet)
         .map_err(|e| PipelineError::kafka("creating the producer", e))
-}
-
-/// One record to send.
-pub struct Outgoing<'a> {
-    /// Target topic.
-    pub topic: &'a str,
-    /// Explicit partition, or `None` to partition by key.
-    pub partition: Option<i32>,
-    /// Record key.
-    pub key: &'a [u8],
-    /// Record value.
-    pub payload: &'a [u8],
-    /// Record headers.
-    pub headers: Option<OwnedHeaders>,
-    /// Record timestamp (ms), if not now.
-    pub timestamp: Option<i64>,
-}
-
-/// Sends records and, on demand, waits until every one was acknowledged.
-pub struct Outbox {
-    producer: FutureProducer,
-    pending: Vec<DeliveryFuture>,
-    waiter: tokio::runtime::Runtime,
-}
-
-impl Outbox {
-    /// An outbox over the shared producer.
-    pub fn new(producer: FutureProducer) -> Self {
-        let waiter = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("a current-thread runtime builds");
-        Outbox {
-            producer,
-            pending: Vec::new(),
-            waiter,
-        }
-    }
-
-    /// Queues a record; when librdkafka's queue is full, waits for room.
-    pub fn send(&mut self, record: Outgoing<'_>) {
-        let mut future = FutureRecord::to(record.topic)
-            .key(record.key)
-            .payload(record.payload);
-        if let Some(partition) = record.partition {
-            future = future.partition(partition);
-        }
-        if let Some(headers) = record.headers {
-            future = future.headers(headers);
-        }
-        if let Some(timestamp) = record.timestamp {
-            future = future.timestamp(timestamp);
-        }
-        loop {
-            match self.producer.send_result(future) {
-                Ok(delivery) => {
-                    self.pending.push(delivery);
-                    return;
-                }
-                Err((_, back)) => {
-                    // Queue full: the broker is slow or away. Waiting here is
-                    // what pauses consumption (the task's channel fills up).
-                    future = back;
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-            }
-        }
-    }
-
-    /// Waits for every queued record; returns (partition, offset) of each in
-    /// send order.
-    pub fn flush(&mut self) -> Result<Vec<(i32, i64)>, PipelineError> {
-        let pending = std::mem::take(&mut self.pending);
-        self.waiter.block_on(async {
-            let mut placed = Vec::with_capacity(pending.len());
-            for delivery in pending {
-                match delivery.await {
-                    Ok(Ok(delivered)) => placed.push((delivered.partition, delivered.offset)),
-                    Ok(Err((error, _))) => {
-                        return Err(PipelineError::kafka("delivering a record", error))
-                    }
-                    Err(_) => return Err(PipelineError::Stopped("the producer was closed".into())),
-                }
-            }
-            Ok(placed)
-        })
-    }
 }

@@ -4,8 +4,13 @@
 
 pub mod baselines;
 pub mod config;
+pub mod dead_letters;
+pub mod group;
 pub mod health;
 pub mod kafka;
+pub mod kafka_log;
+pub mod logging;
+pub mod outbox;
 pub mod replay;
 pub mod shutdown;
 pub mod sinks;
@@ -33,9 +38,16 @@ pub enum PipelineError {
     /// A baseline file cannot be used.
     #[error("baseline {path}: {detail}")]
     Baseline { path: String, detail: String },
-    /// A checkpoint cannot be read back.
-    #[error("checkpoint of partition {partition}: {detail}; delete the changelog topic to start that partition from its committed offsets")]
+    /// A checkpoint cannot be read back (now: the restore is retried).
+    #[error("checkpoint of partition {partition}: {detail}")]
     Checkpoint { partition: i32, detail: String },
+    /// Another live process runs with this instance's identity.
+    #[error("another live mlobs process (pid {pid}) already runs as instance `{instance}` in consumer group {group}; give each instance its own kafka.instance_id (MLOBS_KAFKA_INSTANCE_ID), or stop the other one")]
+    DuplicateInstance {
+        instance: String,
+        group: String,
+        pid: u32,
+    },
     /// A worker stopped unexpectedly.
     #[error("stopped: {0}")]
     Stopped(String),

@@ -13,16 +13,19 @@ use std::time::{Duration, Instant};
 use mlobs_operators::drift::DriftOptions;
 use mlobs_operators::stage2::{Evaluator, PartialRecord};
 use mlobs_schemas::WindowMetrics;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, DefaultConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+
+use crate::kafka_log::Quiet;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::baselines::Baselines;
-use crate::kafka::{consumer_config, Member, Outbox};
+use crate::kafka::{consumer_config, Member};
+use crate::outbox::Outbox;
 use crate::shutdown::Shutdown;
 use crate::sinks::Sinks;
 use crate::stage1::worker::{Effects, Input, PartitionWorker, SourceRecord};
 use crate::stage2::{publish, record};
-use crate::{topics, wire, Config, PipelineError};
+use crate::{dead_letters, topics, wire, Config, PipelineError};
 
 /// Which event times to replay: `[from, to)`; `None` means the start or end
 /// of the topics.
@@ -48,11 +51,7 @@ pub fn replay(
     let kafka = &config.kafka;
     let sources = topics::check_copartitioned(kafka)?;
     let schemas = Arc::new(config.writer_schemas()?);
-    let consumer = Member::create(
-        &consumer_config(kafka, group),
-        DefaultConsumerContext,
-        "replay",
-    )?;
+    let consumer = Member::create(&consumer_config(kafka, group), Quiet, "replay")?;
     let mut evaluator = Evaluator::new(u64::MAX);
     let mut processed = TopicPartitionList::new();
     for partition in 0..sources {
@@ -86,12 +85,15 @@ pub fn replay(
         evaluator.on_record(PartialRecord::Heartbeat(worker.heartbeat()), 0, 0);
     }
     let results = evaluator.poll(0);
-    let mut outbox = Outbox::new(crate::kafka::producer(kafka)?);
+    let shutdown = Shutdown::default();
+    let mut outbox = Outbox::new(crate::kafka::producer(kafka)?, shutdown.clone());
     let options = DriftOptions::default();
     let metrics = publish(&mut outbox, config, &baselines, &options, &results)?;
-    let mut history =
-        sinks.history_writer(&["window_metrics", "feature_drift"], &Shutdown::default());
-    record(&metrics, history.as_mut(), &sinks.metrics)?;
+    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], &shutdown);
+    for letter in record(&metrics, history.as_mut(), &sinks.metrics)? {
+        dead_letters::send(&mut outbox, &config.kafka.topics, &letter)?;
+    }
+    outbox.flush()?;
     if processed.count() > 0 {
         consumer
             .commit(&processed, CommitMode::Sync)
@@ -103,7 +105,7 @@ pub fn replay(
 /// Feeds the range of both inputs of `partition` to `worker`; returns the
 /// end offset reached per topic.
 fn read_partition(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<Quiet>,
     config: &Config,
     partition: i32,
     range: ReplayRange,
@@ -176,7 +178,7 @@ fn read_partition(
 /// The first offset whose timestamp (event time) is at or after `at`, or
 /// `high` when there is none.
 fn offset_at(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<Quiet>,
     topic: &str,
     partition: i32,
     at: i64,

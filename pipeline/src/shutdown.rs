@@ -1,13 +1,12 @@
 //! Graceful shutdown: SIGINT or SIGTERM sets a flag the runners poll; they
 //! finish in-flight work, checkpoint, commit and leave their groups.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Set once shutdown was asked for.
 #[derive(Clone, Default)]
-pub struct Shutdown(Arc<AtomicBool>);
+pub struct Shutdown(Arc<OnceLock<Instant>>);
 
 impl Shutdown {
     /// A flag that SIGINT and SIGTERM will set.
@@ -30,8 +29,8 @@ impl Shutdown {
                         _ = term.recv() => {}
                     }
                 });
-                eprintln!(
-                    "mlobs: shutting down (finishing in-flight work, checkpointing, committing)"
+                tracing::info!(
+                    "shutting down: finishing in-flight work, checkpointing, committing"
                 );
                 flag.trigger();
             })
@@ -39,14 +38,21 @@ impl Shutdown {
         shutdown
     }
 
-    /// Asks for shutdown.
+    /// Asks for shutdown (the first request's time is kept).
     pub fn trigger(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        let _ = self.0.set(Instant::now());
     }
 
     /// True once shutdown was asked for.
     pub fn requested(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.get().is_some()
+    }
+
+    /// True when shutdown was asked for more than `grace` ago: work that
+    /// waits on a service (the broker, ClickHouse) gives up then, so that a
+    /// stop ends in bounded time even while the service is away.
+    pub fn overdue(&self, grace: Duration) -> bool {
+        self.0.get().is_some_and(|at| at.elapsed() > grace)
     }
 
     /// Waits `duration` (a pause between retries or checks), cut short by
@@ -74,7 +80,9 @@ mod tests {
         let started = Instant::now();
         assert!(shutdown.wait(Duration::from_millis(120)));
         assert!(started.elapsed() >= Duration::from_millis(120));
+        assert!(!shutdown.overdue(Duration::ZERO));
         shutdown.trigger();
         assert!(!shutdown.wait(Duration::from_secs(3600)));
+        assert!(!shutdown.overdue(Duration::from_secs(3600)));
     }
 }

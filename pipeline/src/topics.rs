@@ -23,13 +23,59 @@ pub enum Created {
     Existing { partitions: i32 },
 }
 
-/// Creates every configured topic that does not exist yet (idempotent).
+/// The settings a new topic gets: event topics keep `kafka.retention_ms` of
+/// records; the changelog, window results and alerts are compacted (the
+/// newest record per key is what matters). tansu accepts these and
+/// enforces neither (see docs/architecture.md).
+pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, String)> {
+    let compacted = matches!(
+        topic_key,
+        "kafka.topics.changelog"
+            | "kafka.topics.window_metrics"
+            | "kafka.topics.alerts"
+            | "kafka.topics.claims"
+    );
+    if compacted {
+        vec![("cleanup.policy", "compact".into())]
+    } else {
+        vec![
+            ("cleanup.policy", "delete".into()),
+            ("retention.ms", kafka.retention_ms.to_string()),
+        ]
+    }
+}
+
+/// Partitions a new topic gets: the claims topic has one (every instance
+/// reads all of it), the others `kafka.partitions`.
+pub fn partitions(kafka: &KafkaConfig, topic_key: &str) -> i32 {
+    if topic_key == "kafka.topics.claims" {
+        1
+    } else {
+        kafka.partitions
+    }
+}
+
+/// Creates every configured topic that does not exist yet (idempotent);
+/// new topics get [`partitions`], [`settings`] and
+/// `kafka.replication_factor` replicas.
 pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, PipelineError> {
     let admin = admin_client(kafka)?;
-    let names: Vec<&str> = kafka.topics.all().iter().map(|(_, name)| *name).collect();
-    let new_topics: Vec<NewTopic> = names
+    let all = kafka.topics.all();
+    let settings: Vec<Vec<(&str, String)>> =
+        all.iter().map(|(key, _)| settings(kafka, key)).collect();
+    let new_topics: Vec<NewTopic> = all
         .iter()
-        .map(|name| NewTopic::new(name, kafka.partitions, TopicReplication::Fixed(1)))
+        .zip(&settings)
+        .map(|((key, name), settings)| {
+            settings.iter().fold(
+                NewTopic::new(
+                    name,
+                    partitions(kafka, key),
+                    TopicReplication::Fixed(kafka.replication_factor),
+                ),
+                |topic, (key, value)| topic.set(key, value),
+            )
+        })
         .collect();
     let options = AdminOptions::new().operation_timeout(Some(METADATA_TIMEOUT));
     let results = admin
@@ -113,11 +159,8 @@ fn fetch_metadata(
     loop {
         match admin.inner().fetch_metadata(None, METADATA_TIMEOUT) {
             Ok(metadata) => return Ok(metadata),
-            Err(e) if attempt < 3 => {
-                eprintln!(
-                    "mlobs: no metadata from {} yet ({e}); retrying",
-                    kafka.brokers
-                );
+            Err(error) if attempt < 3 => {
+                tracing::info!(brokers = %kafka.brokers, %error, "no metadata yet; retrying");
                 attempt += 1;
             }
             Err(e) => {

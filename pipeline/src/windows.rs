@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use mlobs_schemas::time::format_rfc3339;
 use mlobs_schemas::WindowMetrics;
-use rdkafka::consumer::{Consumer, DefaultConsumerContext};
+use rdkafka::consumer::Consumer;
+
+use crate::kafka_log::Quiet;
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
 
@@ -106,7 +108,7 @@ pub fn read_all(
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
     let consumer = Member::create(
         &consumer_config(kafka, "mlobs-windows-reader"),
-        DefaultConsumerContext,
+        Quiet,
         "window reader",
     )?;
     let partitions = crate::topics::partition_count(kafka, topic)?;

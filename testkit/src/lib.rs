@@ -70,8 +70,18 @@ pub fn create_topics(names: &[&str], partitions: i32) {
 /// Reads every record of `topic` from the beginning until `expected` records
 /// arrived or `timeout` passed; returns what arrived.
 pub fn consume_all(topic: &str, expected: usize, timeout: Duration) -> Vec<OwnedMessage> {
+    consume_all_at(&brokers(), topic, expected, timeout)
+}
+
+/// [`consume_all`] from the broker at `brokers`.
+pub fn consume_all_at(
+    brokers: &str,
+    topic: &str,
+    expected: usize,
+    timeout: Duration,
+) -> Vec<OwnedMessage> {
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
+        .set("bootstrap.servers", brokers)
         .set("group.id", unique_name("testkit-reader"))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
@@ -195,4 +205,5 @@ impl TestRng {
     }
 }
 
+pub mod services;
 pub mod workload;

@@ -119,5 +119,6 @@ pub fn stage1_config() -> Stage1Config {
         },
         label_ttl_ms: 120_000,
         max_pending_labels: 100_000,
+        limits: Default::default(),
     }
 }

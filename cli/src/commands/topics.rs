@@ -28,13 +28,26 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             let outcome = runtime.block_on(topics::create(&config.kafka))?;
-            for (topic, state) in outcome {
+            let keys = config.kafka.topics.all();
+            for ((topic, state), (key, _)) in outcome.into_iter().zip(keys) {
                 match state {
                     Created::New { partitions } => {
-                        out!("created  {topic} ({partitions} partitions)")
+                        let settings: Vec<String> = topics::settings(&config.kafka, key)
+                            .into_iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        out!(
+                            "created  {topic} ({}, replication {}, {})",
+                            plural(partitions, "partition"),
+                            config.kafka.replication_factor,
+                            settings.join(", ")
+                        )
                     }
                     Created::Existing { partitions } => {
-                        out!("exists   {topic} ({partitions} partitions)")
+                        out!(
+                            "exists   {topic} ({}; settings left as they are)",
+                            plural(partitions, "partition")
+                        )
                     }
                 }
             }
@@ -50,4 +63,13 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// "1 partition", "3 partitions".
+fn plural(count: i32, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

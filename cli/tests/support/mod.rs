@@ -5,14 +5,20 @@
 
 pub mod services;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
+use mlobs_testkit::services::free_port;
 use mlobs_testkit::{brokers, unique_name, wait_until};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 use serde_json::Value;
+
+/// A retention that keeps the scenarios' historical event times.
+pub const TEN_YEARS_MS: i64 = 10 * 365 * 24 * 3_600_000;
 
 /// How long a test waits for anything the pipeline should get to.
 pub const DEADLINE: Duration = Duration::from_secs(120);
@@ -21,17 +27,27 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// of every window with a count, sorted.
 pub type WindowCounts = Vec<(String, String, String, String, u64, u64, u64)>;
 
-/// A test's own topics, groups, baselines folder and log files.
+/// A test's own topics, groups, baselines folder and log files. Its
+/// ClickHouse database is dropped when it is dropped.
 pub struct Pipeline {
     pub prefix: String,
     pub dir: PathBuf,
     env: Vec<(String, String)>,
     partitions: i32,
+    /// The metrics port of each instance started, by name.
+    metrics_ports: Mutex<HashMap<String, u16>>,
 }
 
 impl Pipeline {
     /// Topics with `partitions` partitions each, created by `mlobs topics create`.
     pub fn new(name: &str, partitions: i32) -> Self {
+        let pipeline = Pipeline::unstarted(name, partitions);
+        pipeline.succeed(&["topics", "create"]);
+        pipeline
+    }
+
+    /// The settings of a pipeline whose topics are not created yet.
+    fn unstarted(name: &str, partitions: i32) -> Self {
         let prefix = unique_name(name);
         let dir = std::env::temp_dir().join(&prefix);
         std::fs::create_dir_all(dir.join("baselines")).unwrap();
@@ -46,11 +62,16 @@ impl Pipeline {
                 "MLOBS_KAFKA_GROUPS_EVALUATE".to_string(),
                 format!("{prefix}-evaluate"),
             ),
-            // Every instance serves its metrics on a free port of its own.
-            ("MLOBS_METRICS_LISTEN".to_string(), "127.0.0.1:0".into()),
             (
                 "MLOBS_CLICKHOUSE_DATABASE".to_string(),
                 prefix.replace('-', "_"),
+            ),
+            // Retention counts from the record timestamp, the event time:
+            // the scenarios' January 2026 must outlive the broker's
+            // retention pass (docs/architecture.md).
+            (
+                "MLOBS_KAFKA_RETENTION_MS".to_string(),
+                TEN_YEARS_MS.to_string(),
             ),
             ("MLOBS_WINDOWS_SIZE_MS".to_string(), "300000".into()),
             // Scenarios run event time ~900x faster than the wall clock, so the
@@ -84,18 +105,26 @@ impl Pipeline {
             "changelog",
             "window_metrics",
             "alerts",
+            "claims",
         ] {
             env.push((
                 format!("MLOBS_KAFKA_TOPICS_{}", topic.to_uppercase()),
                 format!("{prefix}.{topic}"),
             ));
         }
-        let pipeline = Pipeline {
+        Pipeline {
             prefix,
             dir,
             env,
             partitions,
-        };
+            metrics_ports: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// [`Pipeline::new`] on another broker than the local stack's.
+    pub fn on_brokers(name: &str, partitions: i32, brokers: &str) -> Self {
+        let mut pipeline = Pipeline::unstarted(name, partitions);
+        pipeline.set("MLOBS_KAFKA_BROKERS", brokers);
         pipeline.succeed(&["topics", "create"]);
         pipeline
     }
@@ -104,6 +133,14 @@ impl Pipeline {
     pub fn set(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// The value this pipeline gives setting `key` (an `MLOBS_*` variable).
+    pub fn env_value(&self, key: &str) -> Option<String> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
 
     /// The name of one of this pipeline's topics (`predictions`, `dlq`, ...).
@@ -175,17 +212,36 @@ impl Pipeline {
             .unwrap()
     }
 
-    /// Starts `mlobs run` (extra args appended), logging to `<name>.log`.
+    /// Starts `mlobs run` (extra args appended) as instance `name` of the
+    /// groups, serving its metrics on a free port of its own, logging to
+    /// `<name>.log`. Starting `name` again is a restart of that instance.
     pub fn start(&self, name: &str, extra: &[&str]) -> Running {
+        self.start_as(name, name, extra)
+    }
+
+    /// [`Pipeline::start`] of a process `name` that uses instance
+    /// `identity`'s identity in the groups.
+    pub fn start_as(&self, name: &str, identity: &str, extra: &[&str]) -> Running {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.log(name))
             .unwrap();
+        let port = *self
+            .metrics_ports
+            .lock()
+            .unwrap()
+            .entry(name.to_string())
+            .or_insert_with(free_port);
         let mut args = vec!["run"];
         args.extend_from_slice(extra);
         let child = self
             .mlobs(&args)
+            .env(
+                "MLOBS_KAFKA_INSTANCE_ID",
+                format!("{}-{identity}", self.prefix),
+            )
+            .env("MLOBS_METRICS_LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -193,17 +249,30 @@ impl Pipeline {
         Running(child)
     }
 
+    /// The address instance `name` serves `/metrics` on.
+    pub fn metrics_address(&self, name: &str) -> String {
+        let port = self.metrics_ports.lock().unwrap()[name];
+        format!("127.0.0.1:{port}")
+    }
+
+    /// The value of an unlabelled-or-summed series on instance `name`'s
+    /// `/metrics` (the sum over every series of that name that matches
+    /// `filter`), or `None` while the endpoint does not answer.
+    pub fn metric(&self, name: &str, metric: &str, filter: &str) -> Option<f64> {
+        let url = format!("http://{}/metrics", self.metrics_address(name));
+        let (_, body) = services::get(&url)?;
+        Some(
+            body.lines()
+                .filter(|line| line.starts_with(metric) && line.contains(filter))
+                .filter(|line| line[metric.len()..].starts_with(['{', ' ']))
+                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum(),
+        )
+    }
+
     /// The log file of a process started with [`Pipeline::start`].
     pub fn log(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.log"))
-    }
-
-    /// How many partition assignments (stage 1 and 2) process `name` logged.
-    pub fn assignments(&self, name: &str) -> usize {
-        std::fs::read_to_string(self.log(name))
-            .unwrap_or_default()
-            .matches("assigned partitions")
-            .count()
     }
 
     /// Window results as `mlobs windows --format json` prints them.
@@ -243,10 +312,22 @@ impl Pipeline {
         })
     }
 
+    /// The broker this pipeline uses.
+    pub fn brokers(&self) -> String {
+        self.env_value("MLOBS_KAFKA_BROKERS")
+            .unwrap_or_else(brokers)
+    }
+
+    /// Every record of one of this pipeline's topics (`dlq`, ...), once
+    /// `expected` arrived or the deadline passed.
+    pub fn consume(&self, topic: &str, expected: usize) -> Vec<rdkafka::message::OwnedMessage> {
+        mlobs_testkit::consume_all_at(&self.brokers(), &self.topic(topic), expected, DEADLINE)
+    }
+
     /// Records written to one of this pipeline's topics so far.
     pub fn records_in(&self, topic: &str) -> i64 {
         let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers())
+            .set("bootstrap.servers", self.brokers())
             .create()
             .unwrap();
         (0..self.partitions)
@@ -259,13 +340,18 @@ impl Pipeline {
     }
 }
 
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        // Topics stay: on tansu 0.6, DeleteTopics deletes every topic of the
+        // broker (docs/architecture.md). `make test` starts from an empty
+        // broker instead.
+        self.drop_database();
+    }
+}
+
 /// Stops a `mlobs run` with SIGTERM and waits; it must exit cleanly.
 pub fn stop_gracefully(mut running: Running) {
-    let status = Command::new("kill")
-        .args(["-TERM", &running.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    running.terminate();
     let exit = running.exit_within(Duration::from_secs(60), "mlobs run to stop after SIGTERM");
     assert!(
         exit.success(),
@@ -311,6 +397,22 @@ pub fn crash(mut running: Running) {
 pub struct Running(Child);
 
 impl Running {
+    /// Asks the process to stop (SIGTERM), without waiting.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The process's resident memory, in KB.
+    pub fn rss_kb(&self) -> i64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
     /// Waits for the process to exit; fails the test after `timeout` (and
     /// the process is killed as the failure drops it).
     pub fn exit_within(&mut self, timeout: Duration, what: &str) -> std::process::ExitStatus {

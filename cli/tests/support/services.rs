@@ -37,19 +37,6 @@ fn data_dir() -> PathBuf {
     )
 }
 
-/// Runs `infra/stack.sh <command> <service>` and requires success.
-pub fn stack(command: &str, service: &str) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/stack.sh");
-    let status = std::process::Command::new(script)
-        .args([command, service])
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "infra/stack.sh {command} {service} failed"
-    );
-}
-
 /// A scrape target registered with the local Prometheus; removed on drop.
 pub struct ScrapeTarget(PathBuf);
 
@@ -94,11 +81,15 @@ impl Pipeline {
         self.prefix.replace('-', "_")
     }
 
-    /// Rows of a query against the local ClickHouse, in this pipeline's
-    /// database (`{db}` in `sql` stands for it).
+    /// Rows of a query against this pipeline's ClickHouse (the local one
+    /// unless it was given its own), in its database (`{db}` in `sql`
+    /// stands for it).
     pub fn history(&self, sql: &str) -> Vec<Value> {
         let sql = sql.replace("{db}", &self.database()) + " FORMAT JSONEachRow";
-        let mut response = http().post(format!("{CLICKHOUSE}/")).send(&sql).unwrap();
+        let url = self
+            .env_value("MLOBS_CLICKHOUSE_URL")
+            .unwrap_or_else(|| CLICKHOUSE.to_string());
+        let mut response = http().post(format!("{url}/")).send(&sql).unwrap();
         let body = response.body_mut().read_to_string().unwrap();
         assert!(response.status().is_success(), "{sql}: {body}");
         body.lines()
@@ -137,14 +128,13 @@ impl Pipeline {
         super::counts(&Value::Array(windows))
     }
 
-    /// The address `mlobs run` named `name` serves its metrics on.
-    pub fn metrics_address(&self, name: &str) -> String {
-        wait_until(super::DEADLINE, "the metrics endpoint", || {
-            let log = std::fs::read_to_string(self.log(name)).ok()?;
-            let start = log.find("metrics on http://")? + "metrics on http://".len();
-            let end = start + log[start..].find("/metrics")?;
-            Some(log[start..end].to_string())
-        })
+    /// Drops this pipeline's database (tests leave no tables behind).
+    pub fn drop_database(&self) {
+        let url = self
+            .env_value("MLOBS_CLICKHOUSE_URL")
+            .unwrap_or_else(|| CLICKHOUSE.to_string());
+        let sql = format!("DROP DATABASE IF EXISTS {}", self.database());
+        let _ = http().post(format!("{url}/")).send(&sql);
     }
 
     /// Makes the local Prometheus scrape `address` every second, with the

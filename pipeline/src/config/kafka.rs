@@ -10,9 +10,21 @@ use serde::{Deserialize, Serialize};
 pub struct KafkaConfig {
     /// Bootstrap servers, `host:port[,host:port...]`.
     pub brokers: String,
+    /// This instance's stable identity in both consumer groups (Kafka's
+    /// static membership, `group.instance.id`): a restart after a crash
+    /// takes its partitions back at once. Empty: the host name (a pod's
+    /// name on Kubernetes). Give each instance on one host its own.
+    pub instance_id: String,
     /// Partitions of every topic `mlobs topics create` makes. Predictions and
     /// labels must have the same count (they are co-partitioned).
     pub partitions: i32,
+    /// Replicas of every topic `mlobs topics create` makes (-1: the
+    /// broker's `default.replication.factor`).
+    pub replication_factor: i32,
+    /// How long the event topics (predictions, labels, dead letters,
+    /// partials) keep records, in ms (`retention.ms`). Result topics
+    /// (checkpoints, window results, alerts) are compacted instead.
+    pub retention_ms: i64,
     /// Topic names.
     pub topics: Topics,
     /// Consumer group ids.
@@ -22,11 +34,31 @@ pub struct KafkaConfig {
     pub librdkafka: BTreeMap<String, String>,
 }
 
+impl KafkaConfig {
+    /// The instance identity: `instance_id`, or else the host name
+    /// (`HOSTNAME`, as Kubernetes sets it to the pod's name, then the
+    /// kernel's), or else "mlobs".
+    pub fn instance(&self) -> String {
+        if !self.instance_id.is_empty() {
+            return self.instance_id.clone();
+        }
+        std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "mlobs".into())
+    }
+}
+
 impl Default for KafkaConfig {
     fn default() -> Self {
         KafkaConfig {
             brokers: "127.0.0.1:9092".into(),
+            instance_id: String::new(),
             partitions: 4,
+            replication_factor: 1,
+            retention_ms: 7 * 24 * 3_600_000,
             topics: Topics::default(),
             groups: Groups::default(),
             librdkafka: BTreeMap::new(),
@@ -53,6 +85,10 @@ pub struct Topics {
     pub window_metrics: String,
     /// Alert state changes (AlertEvent).
     pub alerts: String,
+    /// Which instance owns which partitions, renewed every few seconds: how
+    /// instances notice partitions nobody owns and duplicates of themselves
+    /// (one partition, compacted).
+    pub claims: String,
 }
 
 impl Default for Topics {
@@ -65,13 +101,14 @@ impl Default for Topics {
             changelog: "mlobs.join-changelog".into(),
             window_metrics: "mlobs.window-metrics".into(),
             alerts: "mlobs.alerts".into(),
+            claims: "mlobs.claims".into(),
         }
     }
 }
 
 impl Topics {
     /// Every topic with its config key, in creation order.
-    pub fn all(&self) -> [(&'static str, &str); 7] {
+    pub fn all(&self) -> [(&'static str, &str); 8] {
         [
             ("kafka.topics.predictions", &self.predictions),
             ("kafka.topics.labels", &self.labels),
@@ -80,6 +117,7 @@ impl Topics {
             ("kafka.topics.changelog", &self.changelog),
             ("kafka.topics.window_metrics", &self.window_metrics),
             ("kafka.topics.alerts", &self.alerts),
+            ("kafka.topics.claims", &self.claims),
         ]
     }
 }

@@ -11,6 +11,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use mlobs_operators::limits::Limits;
 use mlobs_schemas::WriterSchemas;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +48,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// MLflow, the model registry.
     pub mlflow: MlflowConfig,
+    /// Caps on distinct values that come from event data.
+    pub limits: Limits,
 }
 
 /// A configuration that cannot be used, with what to do about it.
@@ -215,6 +218,38 @@ impl Config {
                 "join.label_ttl_ms",
                 &self.join.label_ttl_ms,
                 "give a positive TTL and room for pending labels",
+            ));
+        }
+        if self.windows.max_future_ms <= 0 {
+            return Err(invalid(
+                "windows.max_future_ms",
+                &self.windows.max_future_ms,
+                "give a positive number of milliseconds (default 3600000, one hour)",
+            ));
+        }
+        if self.kafka.replication_factor == 0 || self.kafka.replication_factor < -1 {
+            return Err(invalid(
+                "kafka.replication_factor",
+                &self.kafka.replication_factor,
+                "use 1 or more, or -1 for the broker's default",
+            ));
+        }
+        if self.kafka.retention_ms <= 0 {
+            return Err(invalid(
+                "kafka.retention_ms",
+                &self.kafka.retention_ms,
+                "give a positive number of milliseconds (default 604800000, seven days)",
+            ));
+        }
+        let limits = &self.limits;
+        if limits.max_unknown_features == 0
+            || limits.max_classes == 0
+            || limits.max_error_types == 0
+        {
+            return Err(invalid(
+                "limits.max_classes",
+                &limits.max_classes,
+                "every limit in [limits] must be at least 1",
             ));
         }
         if self.runtime.channel_capacity == 0 || self.runtime.checkpoint_interval_ms == 0 {

@@ -11,6 +11,10 @@ pub struct WindowsConfig {
     pub size_ms: i64,
     /// How long after its end a window still takes events (ms of event time).
     pub allowed_lateness_ms: i64,
+    /// Events stamped further than this ahead of the wall clock go to the
+    /// dead-letter topic (`future_event_time`): one such event would move
+    /// the watermark and close every window of its partition.
+    pub max_future_ms: i64,
 }
 
 impl Default for WindowsConfig {
@@ -18,6 +22,7 @@ impl Default for WindowsConfig {
         WindowsConfig {
             size_ms: 60_000,
             allowed_lateness_ms: 10_000,
+            max_future_ms: 3_600_000,
         }
     }
 }
@@ -59,6 +64,11 @@ pub struct RuntimeConfig {
     pub completion_timeout_ms: u64,
     /// Records buffered per partition task; a full buffer pauses consumption.
     pub channel_capacity: usize,
+    /// A partition whose owner has not renewed its claim (a stamp in the
+    /// group's committed offsets) for this long is taken as owned by nobody,
+    /// and an instance makes the group assign it again. Keep it above the
+    /// group's `session.timeout.ms` (45 s by default).
+    pub unowned_after_ms: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -69,6 +79,7 @@ impl Default for RuntimeConfig {
             flush_after_ms: 10_000,
             completion_timeout_ms: 60_000,
             channel_capacity: 10_000,
+            unowned_after_ms: 60_000,
         }
     }
 }

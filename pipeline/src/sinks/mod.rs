@@ -49,7 +49,7 @@ impl Sinks {
                 sinks.metrics.clone(),
                 sinks.health.clone(),
             )?;
-            eprintln!("mlobs: metrics on http://{address}/metrics (health: /healthz, /readyz)");
+            tracing::info!(%address, "serving /metrics, /healthz and /readyz");
         }
         health::spawn_checks(
             sinks.health.clone(),
@@ -70,7 +70,7 @@ impl Sinks {
         }
         Ok(Sinks {
             batch_rows: config.clickhouse.batch_rows.max(1),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(Metrics::new(config.limits.max_error_types)),
             health: Arc::new(Health::new(stages, clickhouse.is_some())),
             clickhouse,
         })

@@ -22,5 +22,6 @@ pub fn operator_config(config: &Config) -> Stage1Config {
         },
         label_ttl_ms: config.join.label_ttl_ms,
         max_pending_labels: config.join.max_pending_labels,
+        limits: config.limits,
     }
 }

@@ -6,9 +6,11 @@
 
 use std::sync::Arc;
 
+use mlobs_operators::limits::Capped;
 use mlobs_operators::stage1::Counters;
 
 use super::worker::{Effects, PartitionWorker};
+use crate::dead_letters::DeadLetter;
 use crate::shutdown::Shutdown;
 use crate::sinks::clickhouse::rows::{InferenceRow, OutcomeRow};
 use crate::sinks::clickhouse::writer::HistoryWriter;
@@ -23,26 +25,31 @@ pub(super) struct Observer {
     /// The worker's counters as last reported (they are cumulative and
     /// restored with the checkpoint; the metrics get the increase).
     reported: Counters,
+    /// The same for the values that met a cap.
+    capped: Capped,
 }
 
 impl Observer {
     /// Sinks for `partition`, whose worker starts with `counters`.
-    pub fn new(partition: i32, sinks: &Sinks, shutdown: &Shutdown, counters: Counters) -> Self {
+    pub fn new(
+        partition: i32,
+        sinks: &Sinks,
+        shutdown: &Shutdown,
+        worker: &PartitionWorker,
+    ) -> Self {
         Observer {
             partition,
             writer: sinks.history_writer(&["inference_log", "outcomes"], shutdown),
             metrics: sinks.metrics.clone(),
-            reported: counters,
+            reported: worker.counters(),
+            capped: worker.capped(),
         }
     }
 
-    /// Takes the predictions and outcomes out of `effects` and counts the
-    /// dead letters (which stay, for the dead-letter topic). Inserts early
-    /// when a batch is full.
-    pub fn observe(&mut self, effects: &mut Effects) -> Result<(), PipelineError> {
-        for letter in &effects.dead_letters {
-            self.metrics.rejected(letter.reason);
-        }
+    /// Takes the predictions and outcomes out of `effects`. Inserts early
+    /// when a batch is full; returns the rows ClickHouse refused, for the
+    /// dead-letter topic.
+    pub fn observe(&mut self, effects: &mut Effects) -> Result<Vec<DeadLetter>, PipelineError> {
         for event in effects.predictions.drain(..) {
             self.metrics.observe_prediction(&event);
             if let Some(writer) = &mut self.writer {
@@ -57,16 +64,21 @@ impl Observer {
         }
         match &mut self.writer {
             Some(writer) if writer.is_full() => writer.flush(),
-            _ => Ok(()),
+            _ => Ok(Vec::new()),
         }
     }
 
     /// At a checkpoint: everything buffered is acknowledged by ClickHouse
-    /// when this returns; the counters and the join size are reported.
-    pub fn checkpoint(&mut self, worker: &PartitionWorker) -> Result<(), PipelineError> {
-        if let Some(writer) = &mut self.writer {
-            writer.flush()?;
-        }
+    /// when this returns (the rows it refused are returned, for the
+    /// dead-letter topic); the counters and the join size are reported.
+    pub fn checkpoint(
+        &mut self,
+        worker: &PartitionWorker,
+    ) -> Result<Vec<DeadLetter>, PipelineError> {
+        let refused = match &mut self.writer {
+            Some(writer) => writer.flush()?,
+            None => Vec::new(),
+        };
         let counters = worker.counters();
         for ((reason, now), (_, before)) in counters.named().into_iter().zip(self.reported.named())
         {
@@ -74,9 +86,14 @@ impl Observer {
                 .not_windowed(reason, now.saturating_sub(before));
         }
         self.reported = counters;
+        let capped = worker.capped();
+        for ((kind, now), (_, before)) in capped.named().into_iter().zip(self.capped.named()) {
+            self.metrics.capped(kind, now.saturating_sub(before));
+        }
+        self.capped = capped;
         self.metrics
             .join_state(self.partition, Some(worker.join_size()));
-        Ok(())
+        Ok(refused)
     }
 
     /// The partition leaves this process: its gauges go.

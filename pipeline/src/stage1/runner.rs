@@ -1,31 +1,48 @@
 //! The stage-1 consumer group: one consumer thread routes records to one
 //! task thread per partition number (predictions p and labels p together),
-//! through bounded channels; a full channel blocks the consumer, which is
-//! how a slow task or an unreachable sink pauses consumption.
+//! through bounded channels. Records that do not fit wait beside the channel;
+//! when as many wait as the channel holds, the partitions are paused, and
+//! resumed once everything waiting went in. The consumer thread never
+//! blocks, so it keeps serving the group (rebalances, leaves) while a slow
+//! task or an unreachable sink holds consumption back, and memory stays
+//! bounded. Pausing is the last resort because librdkafka drops what it
+//! prefetched for a paused partition and fetches it again on resume, which
+//! costs a broker like tansu dearly (a checkpoint that waits a second for
+//! the broker must not cause it).
 //!
 //! A task commits nothing itself: after each checkpoint it publishes the
-//! offsets that are now safe, and the consumer thread commits them.
+//! offsets that are now safe, and the group's watchdog commits them with its
+//! claims (see `group`).
 
-use std::collections::BTreeMap;
-use std::sync::mpsc::{self, SyncSender};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::{ClientContext, Message, Offset, Statistics, TopicPartitionList};
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::task::{run_task, OwnedRecord, TaskEnv};
 use super::worker::Input;
 use crate::baselines::Baselines;
+use crate::group::{claims::Identity, watch, Membership};
 use crate::health::Stage;
+use crate::kafka_log;
 use crate::shutdown::Shutdown;
 use crate::sinks::Sinks;
 use crate::{topics, Config, PipelineError};
 
+/// A partition's task, and the records waiting for room in its channel.
 struct Task {
     sender: SyncSender<OwnedRecord>,
     thread: JoinHandle<Result<(), PipelineError>>,
+    /// Records that did not fit (in order, before any later record).
+    held: VecDeque<OwnedRecord>,
+    /// Fetching the partition is paused (too many records held).
+    paused: bool,
 }
 
 /// The consumer's context: starts tasks on assignment, stops (and thereby
@@ -37,6 +54,14 @@ struct JoinContext {
 }
 
 impl ClientContext for JoinContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        kafka_log::client_log(level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        kafka_log::client_error(&error, reason);
+    }
+
     fn stats(&self, statistics: Statistics) {
         let group = &self.env.config.kafka.groups.join;
         crate::kafka::report_lag(&self.env.sinks.metrics, group, &statistics);
@@ -44,23 +69,28 @@ impl ClientContext for JoinContext {
 }
 
 impl ConsumerContext for JoinContext {
+    fn commit_callback(&self, result: KafkaResult<()>, _: &TopicPartitionList) {
+        crate::group::log_commit(&self.env.membership.group, result);
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(revoked) = rebalance {
             let partitions = partition_numbers(revoked);
+            tracing::info!(stage = "join", ?partitions, "partitions revoked");
             self.stop(&partitions);
-            commit(consumer, &self.env, CommitMode::Sync);
-            self.env
-                .committable
-                .lock()
-                .expect("not poisoned")
-                .retain(|(_, p), _| !partitions.contains(p));
+            self.env.membership.commit(consumer);
+            self.env.membership.revoked(revoked);
         }
     }
 
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(assigned) = rebalance {
+            self.env.membership.assigned(assigned);
+            // Pauses do not outlive an assignment.
+            let _ = consumer.resume(assigned);
             let partitions = partition_numbers(assigned);
-            eprintln!("mlobs stage 1: assigned partitions {partitions:?}");
+            tracing::info!(stage = "join", ?partitions, "partitions assigned");
+            self.env.sinks.metrics.assigned("join", partitions.len());
             for partition in partitions {
                 self.start(partition);
             }
@@ -78,11 +108,19 @@ impl JoinContext {
             .spawn(move || run_task(partition, &env, receiver))
             .expect("spawning a task thread");
         let mut tasks = self.tasks.lock().expect("not poisoned");
-        tasks.insert(partition, Task { sender, thread });
+        let task = Task {
+            sender,
+            thread,
+            held: VecDeque::new(),
+            paused: false,
+        };
+        tasks.insert(partition, task);
         self.env.sinks.health.set_assigned(Stage::Join, tasks.len());
     }
 
-    /// Stops tasks: each drains its channel, checkpoints and exits.
+    /// Stops tasks: each drains its channel, checkpoints and exits. Records
+    /// held back for them are dropped: they were never processed, so their
+    /// offsets were never committed.
     fn stop(&self, partitions: &[i32]) {
         let stopping: Vec<Task> = {
             let mut tasks = self.tasks.lock().expect("not poisoned");
@@ -94,6 +132,17 @@ impl JoinContext {
             drop(task.sender);
             self.record(task.thread.join());
         }
+    }
+
+    fn stop_all(&self) {
+        let all: Vec<i32> = self
+            .tasks
+            .lock()
+            .expect("not poisoned")
+            .keys()
+            .copied()
+            .collect();
+        self.stop(&all);
     }
 
     fn record(&self, outcome: std::thread::Result<Result<(), PipelineError>>) {
@@ -108,20 +157,88 @@ impl JoinContext {
             .get_or_insert(error);
     }
 
-    fn route(&self, record: OwnedRecord, partition: i32) -> Result<(), PipelineError> {
-        let sender = self
-            .tasks
-            .lock()
-            .expect("not poisoned")
-            .get(&partition)
-            .map(|t| t.sender.clone());
-        match sender {
-            Some(sender) => sender
-                .send(record)
-                .map_err(|_| self.take_failure(partition)),
-            None => Err(PipelineError::Stopped(format!(
-                "a record for partition {partition}, which is not assigned here"
-            ))),
+    /// Hands `record` to its partition's task, or holds it and pauses the
+    /// partition when the task has no room.
+    fn route(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        record: OwnedRecord,
+        partition: i32,
+    ) -> Result<(), PipelineError> {
+        let mut tasks = self.tasks.lock().expect("not poisoned");
+        let Some(task) = tasks.get_mut(&partition) else {
+            // Fetched before a revocation: not processed, not committed.
+            tracing::debug!(
+                partition,
+                "dropping a record of a partition no longer assigned here"
+            );
+            return Ok(());
+        };
+        let record = if task.held.is_empty() {
+            match task.sender.try_send(record) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(record)) => record,
+                Err(TrySendError::Disconnected(_)) => {
+                    drop(tasks);
+                    return Err(self.take_failure(partition));
+                }
+            }
+        } else {
+            record
+        };
+        task.held.push_back(record);
+        let capacity = self.env.config.runtime.channel_capacity;
+        if !task.paused && task.held.len() >= capacity {
+            task.paused = true;
+            self.pause(consumer, partition, true);
+        }
+        Ok(())
+    }
+
+    /// Moves held records into their tasks' channels while there is room,
+    /// and resumes the partitions whose held records all fit.
+    fn drain_held(&self, consumer: &BaseConsumer<Self>) -> Result<(), PipelineError> {
+        let mut tasks = self.tasks.lock().expect("not poisoned");
+        let mut failed = None;
+        for (&partition, task) in tasks.iter_mut().filter(|(_, t)| !t.held.is_empty()) {
+            while let Some(record) = task.held.pop_front() {
+                match task.sender.try_send(record) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(record)) => {
+                        task.held.push_front(record);
+                        break;
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        failed = Some(partition);
+                        break;
+                    }
+                }
+            }
+            if task.held.is_empty() && task.paused {
+                task.paused = false;
+                self.pause(consumer, partition, false);
+            }
+        }
+        drop(tasks);
+        match failed {
+            Some(partition) => Err(self.take_failure(partition)),
+            None => Ok(()),
+        }
+    }
+
+    /// Pauses (or resumes) fetching partition p of both inputs.
+    fn pause(&self, consumer: &BaseConsumer<Self>, partition: i32, pause: bool) {
+        let topics = &self.env.config.kafka.topics;
+        let mut list = TopicPartitionList::new();
+        list.add_partition(&topics.predictions, partition);
+        list.add_partition(&topics.labels, partition);
+        let done = if pause {
+            consumer.pause(&list)
+        } else {
+            consumer.resume(&list)
+        };
+        if let Err(error) = done {
+            tracing::warn!(partition, pause, %error, "pausing or resuming a partition failed");
         }
     }
 
@@ -148,6 +265,16 @@ pub fn run(
     let kafka = &config.kafka;
     let sources = topics::check_copartitioned(kafka)? as u32;
     let partials_partitions = topics::partition_count(kafka, &kafka.topics.partials)?;
+    let instance = kafka.instance();
+    let inputs = [
+        kafka.topics.predictions.as_str(),
+        kafka.topics.labels.as_str(),
+    ];
+    let membership = Arc::new(Membership::new(
+        Identity::of_this_process(&instance),
+        &kafka.groups.join,
+        &inputs,
+    ));
     let env = Arc::new(TaskEnv {
         config: config.clone(),
         baselines,
@@ -156,69 +283,40 @@ pub fn run(
         offsets: crate::kafka::offsets_client(kafka)?,
         sources,
         partials_partitions,
-        committable: Mutex::new(BTreeMap::new()),
+        membership: membership.clone(),
         sinks: sinks.clone(),
         shutdown: shutdown.clone(),
     });
     let context = JoinContext {
-        env: env.clone(),
+        env,
         tasks: Mutex::new(BTreeMap::new()),
         failure: Mutex::new(None),
     };
-    let consumer = crate::kafka::consumer(kafka, &kafka.groups.join, context, "stage 1")?;
-    let inputs = [
-        kafka.topics.predictions.as_str(),
-        kafka.topics.labels.as_str(),
-    ];
+    let consumer = crate::kafka::member(kafka, &kafka.groups.join, &instance, context, "stage 1")?;
+    let timings = watch::Timings::of(&config.runtime);
+    let board = watch::wait_out_predecessor(&membership, kafka, timings.claim_every, shutdown)?;
     consumer
         .subscribe(&inputs)
         .map_err(|e| PipelineError::kafka("subscribing to predictions and labels", e))?;
-    let commit_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
-    let mut last_commit = Instant::now();
-    let outcome = loop {
-        if shutdown.requested() {
-            break Ok(());
-        }
-        if let Some(failure) = consumer
-            .context()
-            .failure
-            .lock()
-            .expect("not poisoned")
-            .take()
-        {
-            break Err(failure);
-        }
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => {
-                let record = OwnedRecord {
-                    input: Input::of_topic(&kafka.topics, message.topic()),
-                    offset: message.offset(),
-                    key: message.key().map(<[u8]>::to_vec),
-                    payload: message.payload().unwrap_or_default().to_vec(),
-                };
-                if let Err(e) = consumer.context().route(record, message.partition()) {
-                    break Err(e);
-                }
-            }
-            Some(Err(e)) => eprintln!("mlobs stage 1: consumer error (retrying): {e}"),
-            None => {}
-        }
-        if last_commit.elapsed() >= commit_every {
-            commit(&consumer, &env, CommitMode::Async);
-            last_commit = Instant::now();
-        }
-    };
-    let all: Vec<i32> = consumer
-        .context()
-        .tasks
-        .lock()
-        .expect("not poisoned")
-        .keys()
-        .copied()
-        .collect();
-    consumer.context().stop(&all);
-    commit(&consumer, &env, CommitMode::Sync);
-    consumer.unsubscribe();
+    let watching = Shutdown::default();
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            watch::run(
+                &membership,
+                &consumer,
+                board,
+                timings,
+                &sinks.metrics,
+                &watching,
+            )
+        });
+        let outcome = consume(&consumer, &membership, &inputs, shutdown);
+        watching.trigger();
+        outcome
+    });
+    consumer.context().stop_all();
+    membership.commit(&consumer);
+    crate::kafka::leave_group(&consumer, "stage 1");
     let failure = consumer
         .context()
         .failure
@@ -231,17 +329,48 @@ pub fn run(
     }
 }
 
-/// Commits every offset the tasks have made safe.
-fn commit<C: ConsumerContext>(consumer: &BaseConsumer<C>, env: &TaskEnv, mode: CommitMode) {
-    let mut offsets = TopicPartitionList::new();
-    for ((topic, partition), next) in env.committable.lock().expect("not poisoned").iter() {
-        let _ = offsets.add_partition_offset(topic, *partition, Offset::Offset(*next));
-    }
-    if offsets.count() > 0 {
-        if let Err(e) = consumer.commit(&offsets, mode) {
-            eprintln!("mlobs stage 1: commit failed (the next one retries): {e}");
+/// The consumer thread's loop, until shutdown or a failure.
+fn consume(
+    consumer: &BaseConsumer<JoinContext>,
+    membership: &Membership,
+    inputs: &[&str],
+    shutdown: &Shutdown,
+) -> Result<(), PipelineError> {
+    let topics = &consumer.context().env.config.kafka.topics;
+    while !shutdown.requested() {
+        if let Some(duplicate) = membership.duplicate() {
+            return Err(duplicate);
+        }
+        if let Some(failure) = consumer
+            .context()
+            .failure
+            .lock()
+            .expect("not poisoned")
+            .take()
+        {
+            return Err(failure);
+        }
+        if membership.take_rejoin() {
+            crate::kafka::rejoin(consumer, inputs, "stage 1")?;
+        }
+        consumer.context().drain_held(consumer)?;
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => {
+                let record = OwnedRecord {
+                    input: Input::of_topic(topics, message.topic()),
+                    offset: message.offset(),
+                    key: message.key().map(<[u8]>::to_vec),
+                    payload: message.payload().unwrap_or_default().to_vec(),
+                };
+                consumer
+                    .context()
+                    .route(consumer, record, message.partition())?;
+            }
+            Some(Err(error)) => kafka_log::client_error(&error, "stage 1 consumer; retrying"),
+            None => {}
         }
     }
+    Ok(())
 }
 
 fn partition_numbers(list: &TopicPartitionList) -> Vec<i32> {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baselines::Baselines;
 use crate::config::Topics;
+use crate::dead_letters::{DeadLetter, Origin};
 use crate::wire;
 
 /// The two inputs of a stage-1 partition.
@@ -54,23 +55,6 @@ pub struct SourceRecord<'a> {
     pub payload: &'a [u8],
 }
 
-/// A record that goes to the dead-letter topic instead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeadLetter {
-    /// Which input it came from.
-    pub input: Input,
-    /// Its offset.
-    pub offset: i64,
-    /// Its key, unchanged.
-    pub key: Option<Vec<u8>>,
-    /// Its value, unchanged.
-    pub payload: Vec<u8>,
-    /// Short stable reason.
-    pub reason: &'static str,
-    /// What exactly was wrong.
-    pub detail: String,
-}
-
 /// What handling records produced, for the runner to send.
 #[derive(Default)]
 pub struct Effects {
@@ -84,11 +68,24 @@ pub struct Effects {
     pub outcomes: Vec<JoinedOutcome>,
 }
 
-/// What a checkpoint holds: the operator state and where to resume.
+impl Effects {
+    /// Forgets everything (a replay's effects were all acknowledged before).
+    pub fn clear(&mut self) {
+        self.partials.clear();
+        self.dead_letters.clear();
+        self.predictions.clear();
+        self.outcomes.clear();
+    }
+}
+
+/// What a snapshot holds: the operator state and where to resume.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// Next offset to process, per input (records below are in the state).
     pub next_offsets: [i64; 2],
+    /// Wall-clock time it was taken (ms): a replay from it judges event
+    /// times against this clock, never a later one.
+    pub saved_ms: i64,
     /// The operators.
     pub state: Stage1,
 }
@@ -103,6 +100,12 @@ pub struct PartitionWorker {
     idle: [bool; 2],
     /// The state changed since the last checkpoint was taken.
     changed: bool,
+    /// Bytes of the records handled since the last time they were taken.
+    input_bytes: u64,
+    /// Events further than this ahead of the clock are refused.
+    max_future_ms: i64,
+    /// The clock for that check: the wall clock, or a fixed time (replay).
+    clock_ms: Option<i64>,
 }
 
 impl PartitionWorker {
@@ -132,7 +135,31 @@ impl PartitionWorker {
             next_offsets,
             idle: [false; 2],
             changed: false,
+            input_bytes: 0,
+            max_future_ms: i64::MAX / 2,
+            clock_ms: None,
         }
+    }
+
+    /// Refuses events stamped more than `max_future_ms` ahead of the clock
+    /// (dead letter `future_event_time`): one of them would move the
+    /// watermark and close every open window.
+    pub fn with_future_limit(mut self, max_future_ms: i64) -> Self {
+        self.max_future_ms = max_future_ms;
+        self
+    }
+
+    /// Judges event times against `clock_ms` instead of the wall clock
+    /// (`None`: the wall clock again). A replay of what a checkpoint left
+    /// out uses the checkpoint's time: a record refused then is refused
+    /// again, never taken in.
+    pub fn set_clock(&mut self, clock_ms: Option<i64>) {
+        self.clock_ms = clock_ms;
+    }
+
+    /// Bytes of records handled since the last call.
+    pub fn take_input_bytes(&mut self) -> u64 {
+        std::mem::take(&mut self.input_bytes)
     }
 
     /// Takes one record. Records below the restored offsets were already in
@@ -144,6 +171,8 @@ impl PartitionWorker {
         }
         self.next_offsets[input] = record.offset + 1;
         self.changed = true;
+        self.input_bytes += (record.payload.len() + record.key.map_or(0, <[u8]>::len)) as u64;
+        let latest = self.clock_ms.unwrap_or_else(mlobs_schemas::time::now_ms) + self.max_future_ms;
         if self.idle[input] {
             self.idle[input] = false;
             self.stage.set_idle(input, false);
@@ -153,6 +182,7 @@ impl PartitionWorker {
                 .schemas
                 .decode::<PredictionEvent>(record.payload)
                 .map_err(reject)
+                .and_then(|event| not_future(event.event_time, latest).map(|()| event))
                 .and_then(|event| {
                     let joined = self
                         .stage
@@ -165,6 +195,7 @@ impl PartitionWorker {
                 .schemas
                 .decode::<GroundTruthEvent>(record.payload)
                 .map_err(reject)
+                .and_then(|event| not_future(event.event_time, latest).map(|()| event))
                 .and_then(|event| {
                     self.stage
                         .on_label(&event)
@@ -174,8 +205,11 @@ impl PartitionWorker {
         match outcome {
             Ok(joined) => effects.outcomes.extend(joined),
             Err((reason, detail)) => effects.dead_letters.push(DeadLetter {
-                input: record.input,
-                offset: record.offset,
+                origin: Origin::Input {
+                    input: record.input,
+                    partition: self.partition as i32,
+                    offset: record.offset,
+                },
                 key: record.key.map(<[u8]>::to_vec),
                 payload: record.payload.to_vec(),
                 reason,
@@ -222,19 +256,44 @@ impl PartitionWorker {
         self.stage.has_open_windows()
     }
 
-    /// The state to save and the offsets to commit once it is saved, or
-    /// `None` when nothing changed since the last time (saving it again would
-    /// only grow the changelog).
-    pub fn checkpoint_if_changed(&mut self) -> Option<Checkpoint> {
-        std::mem::take(&mut self.changed).then(|| self.checkpoint())
+    /// True once after the state changed (a record or a closed window):
+    /// whether a checkpoint has anything new to say.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
-    /// The state to save, and the offsets to commit once it is saved.
-    fn checkpoint(&self) -> Checkpoint {
+    /// The state to snapshot, and the offsets to resume from.
+    pub fn snapshot(&self) -> Checkpoint {
         Checkpoint {
             next_offsets: self.next_offsets,
+            saved_ms: mlobs_schemas::time::now_ms(),
             state: self.stage.clone(),
         }
+    }
+
+    /// The watermark the inputs justify and the flush floor.
+    pub fn watermark(&self) -> (Option<i64>, Option<i64>) {
+        self.stage.watermark()
+    }
+
+    /// After a replay up to `next_offsets`: puts back what the wall clock
+    /// had done (idleness, the watermark it moved, flushes) and closes the
+    /// windows that were closed then. Records a replay could not read (the
+    /// broker dropped them) are skipped.
+    pub fn resume_at(
+        &mut self,
+        next_offsets: [i64; 2],
+        watermark: (Option<i64>, Option<i64>),
+        idle: [bool; 2],
+        effects: &mut Effects,
+    ) {
+        self.next_offsets = next_offsets;
+        self.stage.raise_watermark(watermark.0, watermark.1);
+        for (input, idle) in [Input::Predictions, Input::Labels].into_iter().zip(idle) {
+            self.set_idle(input, idle);
+        }
+        self.advance(effects);
+        self.changed = false;
     }
 
     /// The next offset to process per input.
@@ -245,6 +304,11 @@ impl PartitionWorker {
     /// Counts of events that did not make it into a window.
     pub fn counters(&self) -> mlobs_operators::stage1::Counters {
         self.stage.counters()
+    }
+
+    /// Values that met a cap.
+    pub fn capped(&self) -> mlobs_operators::limits::Capped {
+        self.stage.capped()
     }
 
     /// Predictions and labels waiting in the join.
@@ -267,4 +331,19 @@ impl PartitionWorker {
 
 fn reject(error: DecodeError) -> (&'static str, String) {
     (error.reason(), error.to_string())
+}
+
+/// Refuses an event time past `latest` (the clock plus the allowed lead).
+fn not_future(event_time: i64, latest: i64) -> Result<(), (&'static str, String)> {
+    if event_time <= latest {
+        return Ok(());
+    }
+    Err((
+        "future_event_time",
+        format!(
+            "event_time {} is {} s ahead of what windows.max_future_ms allows",
+            mlobs_schemas::time::format_rfc3339(event_time),
+            (event_time - latest) / 1_000
+        ),
+    ))
 }

@@ -10,7 +10,8 @@ use mlobs_operators::stage2::WindowResult;
 use mlobs_schemas::{FeatureDriftResult, WindowMetrics};
 
 use crate::baselines::{Baselines, VersionBaseline};
-use crate::kafka::{Outbox, Outgoing};
+use crate::dead_letters::DeadLetter;
+use crate::outbox::{Outbox, Outgoing};
 use crate::sinks::clickhouse::rows::{DriftRow, WindowRow};
 use crate::sinks::clickhouse::writer::HistoryWriter;
 use crate::sinks::Metrics;
@@ -30,10 +31,12 @@ pub fn window_metrics(
     let report = baseline.filter(|_| m.predictions > 0).and_then(|b| {
         match window_drift(&b.reference, &m.features, m.predictions, options) {
             Ok(report) => Some(report),
-            Err(e) => {
-                eprintln!(
-                    "mlobs stage 2: no drift for {}/{}: {e}",
-                    result.key.model, result.key.version
+            Err(error) => {
+                tracing::warn!(
+                    model = %result.key.model,
+                    version = %result.key.version,
+                    %error,
+                    "the baseline does not fit this window: no drift for it"
                 );
                 None
             }
@@ -102,7 +105,7 @@ pub fn publish(
             payload: &payload,
             headers: None,
             timestamp: Some(metrics.window_end),
-        });
+        })?;
         published.push(metrics);
     }
     outbox.flush()?;
@@ -110,12 +113,14 @@ pub fn publish(
 }
 
 /// Writes published windows to the history (returning once ClickHouse has
-/// them, so the commit that follows is safe) and sets the window gauges.
+/// them, so the commit that follows is safe, with the rows it refused, for
+/// the dead-letter topic) and sets the window gauges.
 pub fn record(
     windows: &[WindowMetrics],
     history: Option<&mut HistoryWriter>,
     metrics: &Metrics,
-) -> Result<(), PipelineError> {
+) -> Result<Vec<DeadLetter>, PipelineError> {
+    let mut refused = Vec::new();
     if let Some(history) = history {
         let now_ms = mlobs_schemas::time::now_ms();
         for window in windows {
@@ -124,12 +129,12 @@ pub fn record(
                 history.add("feature_drift", &row);
             }
         }
-        history.flush()?;
+        refused = history.flush()?;
     }
     for window in windows {
         metrics.observe_window(window);
     }
-    Ok(())
+    Ok(refused)
 }
 
 fn feature_result(f: &FeatureDrift) -> FeatureDriftResult {

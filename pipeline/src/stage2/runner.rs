@@ -10,37 +10,55 @@ use std::time::{Duration, Instant};
 
 use mlobs_operators::drift::DriftOptions;
 use mlobs_operators::stage2::{Evaluator, PartialRecord};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::{ClientContext, Message, Offset, Statistics, TopicPartitionList};
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::{publish, record};
 use crate::baselines::Baselines;
+use crate::group::{claims::Identity, watch, Membership};
 use crate::health::Stage;
-use crate::kafka::Outbox;
+use crate::kafka_log;
+use crate::outbox::Outbox;
 use crate::shutdown::Shutdown;
 use crate::sinks::Sinks;
-use crate::{wire, Config, PipelineError};
+use crate::{dead_letters, wire, Config, PipelineError};
 
 /// Evaluators of the assigned partitions, and what is safe to commit.
 struct EvaluateContext {
     topic: String,
-    group: String,
     completion_timeout_ms: u64,
     evaluators: Mutex<BTreeMap<i32, Evaluator>>,
+    membership: Arc<Membership>,
     sinks: Sinks,
 }
 
 impl ClientContext for EvaluateContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        kafka_log::client_log(level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        kafka_log::client_error(&error, reason);
+    }
+
     fn stats(&self, statistics: Statistics) {
-        crate::kafka::report_lag(&self.sinks.metrics, &self.group, &statistics);
+        crate::kafka::report_lag(&self.sinks.metrics, &self.membership.group, &statistics);
     }
 }
 
 impl ConsumerContext for EvaluateContext {
+    fn commit_callback(&self, result: KafkaResult<()>, _: &TopicPartitionList) {
+        crate::group::log_commit(&self.membership.group, result);
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(revoked) = rebalance {
             let mut evaluators = self.evaluators.lock().expect("not poisoned");
-            commit(consumer, &self.topic, &evaluators, CommitMode::Sync);
+            self.publish_safe_offsets(&evaluators);
+            self.membership.commit(consumer);
+            self.membership.revoked(revoked);
             for element in revoked.elements() {
                 evaluators.remove(&element.partition());
             }
@@ -52,6 +70,7 @@ impl ConsumerContext for EvaluateContext {
 
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(assigned) = rebalance {
+            self.membership.assigned(assigned);
             let mut evaluators = self.evaluators.lock().expect("not poisoned");
             for element in assigned.elements() {
                 evaluators
@@ -62,7 +81,20 @@ impl ConsumerContext for EvaluateContext {
             self.sinks
                 .health
                 .set_assigned(Stage::Evaluate, partitions.len());
-            eprintln!("mlobs stage 2: assigned partitions {partitions:?}");
+            self.sinks.metrics.assigned("evaluate", partitions.len());
+            tracing::info!(stage = "evaluate", ?partitions, "partitions assigned");
+        }
+    }
+}
+
+impl EvaluateContext {
+    /// Tells the membership how far each evaluator may be committed.
+    fn publish_safe_offsets(&self, evaluators: &BTreeMap<i32, Evaluator>) {
+        for (partition, evaluator) in evaluators {
+            let safe = evaluator.safe_offset();
+            if safe > 0 {
+                self.membership.set_safe(&self.topic, *partition, safe);
+            }
         }
     }
 }
@@ -75,24 +107,73 @@ pub fn run(
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
     let kafka = &config.kafka;
+    let instance = kafka.instance();
+    let membership = Arc::new(Membership::new(
+        Identity::of_this_process(&instance),
+        &kafka.groups.evaluate,
+        &[&kafka.topics.partials],
+    ));
     let context = EvaluateContext {
         topic: kafka.topics.partials.clone(),
-        group: kafka.groups.evaluate.clone(),
         completion_timeout_ms: config.runtime.completion_timeout_ms,
         evaluators: Mutex::new(BTreeMap::new()),
+        membership: membership.clone(),
         sinks: sinks.clone(),
     };
-    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], shutdown);
-    let consumer = crate::kafka::consumer(kafka, &kafka.groups.evaluate, context, "stage 2")?;
+    let consumer =
+        crate::kafka::member(kafka, &kafka.groups.evaluate, &instance, context, "stage 2")?;
+    let timings = watch::Timings::of(&config.runtime);
+    let board = watch::wait_out_predecessor(&membership, kafka, timings.claim_every, shutdown)?;
+    let topics = [kafka.topics.partials.as_str()];
     consumer
-        .subscribe(&[&kafka.topics.partials])
+        .subscribe(&topics)
         .map_err(|e| PipelineError::kafka("subscribing to partials", e))?;
-    let mut outbox = Outbox::new(crate::kafka::producer(kafka)?);
+    let watching = Shutdown::default();
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            watch::run(
+                &membership,
+                &consumer,
+                board,
+                timings,
+                &sinks.metrics,
+                &watching,
+            )
+        });
+        let outcome = evaluate(config, &baselines, &consumer, &topics, shutdown);
+        watching.trigger();
+        outcome
+    });
+    let context = consumer.context();
+    context.publish_safe_offsets(&context.evaluators.lock().expect("not poisoned"));
+    membership.commit(&consumer);
+    crate::kafka::leave_group(&consumer, "stage 2");
+    outcome
+}
+
+/// The poll loop: partials in, window results out.
+fn evaluate(
+    config: &Config,
+    baselines: &Baselines,
+    consumer: &BaseConsumer<EvaluateContext>,
+    topics: &[&str],
+    shutdown: &Shutdown,
+) -> Result<(), PipelineError> {
+    let context = consumer.context();
+    let sinks = &context.sinks;
+    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], shutdown);
+    let mut outbox = Outbox::new(crate::kafka::producer(&config.kafka)?, shutdown.clone());
     let options = DriftOptions::default();
     let started = Instant::now();
-    let commit_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
-    let mut last_commit = Instant::now();
+    let publish_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
+    let mut last_publish = Instant::now();
     while !shutdown.requested() {
+        if let Some(duplicate) = context.membership.duplicate() {
+            return Err(duplicate);
+        }
+        if context.membership.take_rejoin() {
+            crate::kafka::rejoin(consumer, topics, "stage 2")?;
+        }
         let now_ms = started.elapsed().as_millis() as u64;
         let mut results = Vec::new();
         match consumer.poll(Duration::from_millis(100)) {
@@ -100,76 +181,50 @@ pub fn run(
                 let offset = message.offset();
                 match wire::decode::<PartialRecord>(message.payload().unwrap_or_default()) {
                     Ok(record) => {
-                        let mut evaluators =
-                            consumer.context().evaluators.lock().expect("not poisoned");
+                        let mut evaluators = context.evaluators.lock().expect("not poisoned");
                         if let Some(evaluator) = evaluators.get_mut(&message.partition()) {
                             results.extend(evaluator.on_record(record, offset, now_ms));
                         }
                     }
-                    Err(e) => eprintln!(
-                        "mlobs stage 2: skipping unreadable partial at offset {offset}: {e}"
+                    Err(error) => tracing::warn!(
+                        stage = "evaluate",
+                        partition = message.partition(),
+                        offset,
+                        %error,
+                        "skipping an unreadable partial"
                     ),
                 }
             }
-            Some(Err(e)) => eprintln!("mlobs stage 2: consumer error (retrying): {e}"),
+            Some(Err(error)) => kafka_log::client_error(&error, "stage 2 consumer; retrying"),
             None => {}
         }
-        for evaluator in consumer
-            .context()
-            .evaluators
-            .lock()
-            .expect("not poisoned")
-            .values_mut()
-        {
+        for (partition, evaluator) in context.evaluators.lock().expect("not poisoned").iter_mut() {
             let dropped = evaluator.unprovable();
             results.extend(evaluator.poll(now_ms));
             if evaluator.unprovable() > dropped {
-                eprintln!(
-                    "mlobs stage 2: left {} window(s) to the consumer that saw them whole (this one started reading after part of them)",
-                    evaluator.unprovable() - dropped
+                tracing::info!(
+                    stage = "evaluate",
+                    partition,
+                    windows = evaluator.unprovable() - dropped,
+                    "left windows to the consumer that saw them whole (this one started reading after part of them)"
                 );
             }
         }
         if !results.is_empty() {
-            let published = publish(&mut outbox, config, &baselines, &options, &results)?;
-            record(&published, history.as_mut(), &sinks.metrics)?;
+            let published = publish(&mut outbox, config, baselines, &options, &results)?;
+            let refused = record(&published, history.as_mut(), &sinks.metrics)?;
+            for letter in &refused {
+                sinks.metrics.rejected(letter.reason);
+                dead_letters::send(&mut outbox, &config.kafka.topics, letter)?;
+            }
+            if !refused.is_empty() {
+                outbox.flush()?;
+            }
         }
-        if last_commit.elapsed() >= commit_every {
-            commit(
-                &consumer,
-                &kafka.topics.partials,
-                &consumer.context().evaluators.lock().expect("not poisoned"),
-                CommitMode::Async,
-            );
-            last_commit = Instant::now();
+        if last_publish.elapsed() >= publish_every {
+            context.publish_safe_offsets(&context.evaluators.lock().expect("not poisoned"));
+            last_publish = Instant::now();
         }
     }
-    commit(
-        &consumer,
-        &kafka.topics.partials,
-        &consumer.context().evaluators.lock().expect("not poisoned"),
-        CommitMode::Sync,
-    );
-    consumer.unsubscribe();
     Ok(())
-}
-
-fn commit<C: ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    topic: &str,
-    evaluators: &BTreeMap<i32, Evaluator>,
-    mode: CommitMode,
-) {
-    let mut offsets = TopicPartitionList::new();
-    for (partition, evaluator) in evaluators {
-        let safe = evaluator.safe_offset();
-        if safe > 0 {
-            let _ = offsets.add_partition_offset(topic, *partition, Offset::Offset(safe));
-        }
-    }
-    if offsets.count() > 0 {
-        if let Err(e) = consumer.commit(&offsets, mode) {
-            eprintln!("mlobs stage 2: commit failed (the next one retries): {e}");
-        }
-    }
 }

@@ -49,6 +49,34 @@ impl ClickHouseError {
     }
 }
 
+impl ClickHouseError {
+    /// ClickHouse's error code (`Code: 27` in its messages), if it gave one.
+    pub fn code(&self) -> Option<u32> {
+        let ClickHouseError::Refused { message, .. } = self else {
+            return None;
+        };
+        let digits = message.split("Code: ").nth(1)?;
+        let end = digits.find(|c: char| !c.is_ascii_digit())?;
+        digits[..end].parse().ok()
+    }
+
+    /// True when ClickHouse refused because of values in the rows (they
+    /// cannot be parsed, or a column cannot hold them): other rows of the
+    /// same batch would be taken.
+    pub fn is_about_the_data(&self) -> bool {
+        // CANNOT_PARSE_TEXT, CANNOT_PARSE_QUOTED_STRING, CANNOT_PARSE_INPUT_
+        // ASSERTION_FAILED, ATTEMPT_TO_READ_AFTER_EOF, CANNOT_PARSE_DATE,
+        // CANNOT_PARSE_DATETIME, TYPE_MISMATCH, ARGUMENT_OUT_OF_BOUND,
+        // CANNOT_CONVERT_TYPE, CANNOT_PARSE_NUMBER, INCORRECT_DATA,
+        // TOO_LARGE_STRING_SIZE, VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE,
+        // CANNOT_PARSE_BOOL, DECIMAL_OVERFLOW.
+        const DATA: [u32; 15] = [
+            6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 321, 467, 407,
+        ];
+        self.code().is_some_and(|code| DATA.contains(&code))
+    }
+}
+
 /// A connection to ClickHouse's HTTP interface.
 #[derive(Clone)]
 pub struct ClickHouse {

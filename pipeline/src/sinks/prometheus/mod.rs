@@ -6,14 +6,13 @@
 //! environment; a scrape sees them at once. Window gauges (accuracy, drift)
 //! are set by stage 2 from the newest window result of each series.
 
+mod model;
+mod runtime;
 pub mod server;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use mlobs_operators::stage1::JoinedOutcome;
-use mlobs_schemas::{PredictionEvent, WindowMetrics};
 use prometheus::{
     GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
@@ -27,33 +26,45 @@ const LATENCY_MS: [f64; 13] = [
 
 /// Every metric mlobs exports, in one registry.
 pub struct Metrics {
-    registry: Registry,
-    predictions: IntCounterVec,
-    labeled: IntCounterVec,
-    correct: IntCounterVec,
-    latency: HistogramVec,
-    confidence: HistogramVec,
-    errors: IntCounterVec,
-    accuracy: GaugeVec,
-    drift_score: GaugeVec,
-    drifted: GaugeVec,
-    drift_share: GaugeVec,
-    window_end: GaugeVec,
-    lag: IntGaugeVec,
-    rejected: IntCounterVec,
-    not_windowed: IntCounterVec,
-    sink_seconds: HistogramVec,
-    sink_rows: IntCounterVec,
-    sink_failures: IntCounterVec,
-    join_predictions: IntGaugeVec,
-    join_labels: IntGaugeVec,
+    pub(super) registry: Registry,
+    pub(super) predictions: IntCounterVec,
+    pub(super) labeled: IntCounterVec,
+    pub(super) correct: IntCounterVec,
+    pub(super) latency: HistogramVec,
+    pub(super) confidence: HistogramVec,
+    pub(super) errors: IntCounterVec,
+    pub(super) accuracy: GaugeVec,
+    pub(super) drift_score: GaugeVec,
+    pub(super) drifted: GaugeVec,
+    pub(super) drift_share: GaugeVec,
+    pub(super) window_end: GaugeVec,
+    pub(super) lag: IntGaugeVec,
+    pub(super) rejected: IntCounterVec,
+    pub(super) not_windowed: IntCounterVec,
+    pub(super) sink_seconds: HistogramVec,
+    pub(super) sink_rows: IntCounterVec,
+    pub(super) sink_failures: IntCounterVec,
+    pub(super) join_predictions: IntGaugeVec,
+    pub(super) join_labels: IntGaugeVec,
     /// Newest window start whose gauges are set, per series.
-    newest_window: Mutex<HashMap<[String; 3], i64>>,
+    pub(super) newest_window: Mutex<HashMap<[String; 3], i64>>,
+    /// Error types given a series of their own (at most `max_error_types`;
+    /// the rest count as "(other)").
+    pub(super) error_types: Mutex<HashSet<String>>,
+    pub(super) max_error_types: usize,
+    pub(super) capped: IntCounterVec,
+    pub(super) restores: IntCounterVec,
+    pub(super) replayed: IntCounterVec,
+    pub(super) checkpoint_bytes: IntCounterVec,
+    pub(super) assignments: IntGaugeVec,
+    pub(super) unowned: IntGaugeVec,
+    pub(super) heals: IntCounterVec,
 }
 
 impl Metrics {
-    /// Registers every metric.
-    pub fn new() -> Metrics {
+    /// Registers every metric; at most `max_error_types` error types get a
+    /// series of their own.
+    pub fn new(max_error_types: usize) -> Metrics {
         let registry = Registry::new();
         let counter = |name: &str, help: &str, names: &[&str]| {
             let metric = IntCounterVec::new(Opts::new(name, help), names).expect("valid metric");
@@ -179,7 +190,44 @@ impl Metrics {
                 "Labels waiting for their prediction in the join state, per partition.",
                 &["partition"],
             ),
+            capped: counter(
+                "mlobs_values_capped_total",
+                "Values beyond a [limits] cap, counted as (other) or, for unknown features, not sketched.",
+                &["kind"],
+            ),
+            restores: counter(
+                "mlobs_checkpoint_restores_total",
+                "Partitions whose state was restored from a checkpoint, per stage.",
+                &["stage"],
+            ),
+            replayed: counter(
+                "mlobs_checkpoint_replayed_records_total",
+                "Input records replayed after a snapshot during restores, per stage.",
+                &["stage"],
+            ),
+            checkpoint_bytes: counter(
+                "mlobs_checkpoint_bytes_total",
+                "Bytes written to the changelog, by kind (snapshot, progress).",
+                &["kind"],
+            ),
+            assignments: int_gauge(
+                "mlobs_assigned_partitions",
+                "Partitions this process owns, per stage.",
+                &["stage"],
+            ),
+            unowned: int_gauge(
+                "mlobs_group_unowned_partitions",
+                "Partitions with no fresh owner claim, as the group watchdog last saw them.",
+                &["group"],
+            ),
+            heals: counter(
+                "mlobs_group_heals_total",
+                "Times this process made its group assign partitions again because some had no owner.",
+                &["group"],
+            ),
             newest_window: Mutex::new(HashMap::new()),
+            error_types: Mutex::new(HashSet::new()),
+            max_error_types,
             registry,
         }
     }
@@ -190,134 +238,10 @@ impl Metrics {
             .encode_to_string(&self.registry.gather())
             .expect("text encoding does not fail")
     }
-
-    /// Counts a valid prediction.
-    pub fn observe_prediction(&self, e: &PredictionEvent) {
-        let series = [e.model.as_str(), &e.version, &e.environment];
-        self.predictions.with_label_values(&series).inc();
-        self.latency
-            .with_label_values(&series)
-            .observe(e.latency_ms);
-        if let Some(c) = e.confidence {
-            self.confidence.with_label_values(&series).observe(c);
-        }
-        if let Some(error) = &e.error {
-            let labels = [series[0], series[1], series[2], &error.error_type];
-            self.errors.with_label_values(&labels).inc();
-        }
-    }
-
-    /// Counts a prediction joined with its label.
-    pub fn observe_outcome(&self, o: &JoinedOutcome) {
-        let series = [o.model.as_str(), &o.version, &o.environment];
-        self.labeled.with_label_values(&series).inc();
-        // Touch the series so that a rate of 0 correct is a rate, not absent.
-        let correct = self.correct.with_label_values(&series);
-        if o.scored().is_correct() {
-            correct.inc();
-        }
-    }
-
-    /// Sets the window gauges of a series from its newest window result.
-    pub fn observe_window(&self, w: &WindowMetrics) {
-        let key = [w.model.clone(), w.version.clone(), w.environment.clone()];
-        {
-            let mut newest = self.newest_window.lock().expect("not poisoned");
-            let start = newest.entry(key).or_insert(i64::MIN);
-            if w.window_start < *start {
-                return; // an older window re-emitted: the gauges show a newer one
-            }
-            *start = w.window_start;
-        }
-        let series = [w.model.as_str(), &w.version, &w.environment];
-        self.window_end
-            .with_label_values(&series)
-            .set(w.window_end as f64 / 1000.0);
-        if let Some(accuracy) = w.accuracy {
-            self.accuracy.with_label_values(&series).set(accuracy);
-        }
-        if w.drift.is_empty() {
-            return;
-        }
-        self.drift_share
-            .with_label_values(&series)
-            .set(w.share_drifted);
-        for d in &w.drift {
-            let with = |more: &[&str]| -> Vec<String> {
-                series.iter().chain(more).map(|s| s.to_string()).collect()
-            };
-            let drifted = with(&[&d.feature]);
-            let refs: Vec<&str> = drifted.iter().map(String::as_str).collect();
-            self.drifted
-                .with_label_values(&refs)
-                .set(f64::from(u8::from(d.drift_detected)));
-            if let Some(score) = d.score {
-                let scored = with(&[&d.feature, &d.method]);
-                let refs: Vec<&str> = scored.iter().map(String::as_str).collect();
-                self.drift_score.with_label_values(&refs).set(score);
-            }
-        }
-    }
-
-    /// Counts a record sent to the dead-letter topic.
-    pub fn rejected(&self, reason: &str) {
-        self.rejected.with_label_values(&[reason]).inc();
-    }
-
-    /// Adds `count` events that did not count in a window for `reason`.
-    pub fn not_windowed(&self, reason: &str, count: u64) {
-        if count > 0 {
-            self.not_windowed.with_label_values(&[reason]).inc_by(count);
-        }
-    }
-
-    /// Records a successful batch write of `rows` rows.
-    pub fn sink_write(&self, sink: &str, table: &str, took: Duration, rows: usize) {
-        self.sink_seconds
-            .with_label_values(&[sink, table])
-            .observe(took.as_secs_f64());
-        self.sink_rows
-            .with_label_values(&[sink, table])
-            .inc_by(rows as u64);
-    }
-
-    /// Records a failed batch write.
-    pub fn sink_failure(&self, sink: &str, table: &str) {
-        self.sink_failures.with_label_values(&[sink, table]).inc();
-    }
-
-    /// Sets the join state size of a partition (`None` removes it: the
-    /// partition moved elsewhere).
-    pub fn join_state(&self, partition: i32, size: Option<(usize, usize)>) {
-        let label = [partition.to_string()];
-        let label = [label[0].as_str()];
-        match size {
-            Some((predictions, labels)) => {
-                self.join_predictions
-                    .with_label_values(&label)
-                    .set(predictions as i64);
-                self.join_labels
-                    .with_label_values(&label)
-                    .set(labels as i64);
-            }
-            None => {
-                let _ = self.join_predictions.remove_label_values(&label);
-                let _ = self.join_labels.remove_label_values(&label);
-            }
-        }
-    }
-
-    /// Sets the lag of a consumer group on an input partition.
-    pub fn lag(&self, group: &str, topic: &str, partition: i32, lag: i64) {
-        let partition = partition.to_string();
-        self.lag
-            .with_label_values(&[group, topic, &partition])
-            .set(lag);
-    }
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics::new()
+        Metrics::new(mlobs_operators::limits::Limits::default().max_error_types)
     }
 }

@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn each_path_answers_with_its_status() {
-        let metrics = Metrics::new();
+        let metrics = Metrics::default();
         let health = Health::new(&[Stage::Join], false);
         assert_eq!(answer("/healthz", &metrics, &health).0, 200);
         let (status, _, body) = answer("/readyz", &metrics, &health);

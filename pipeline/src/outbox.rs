@@ -1,0 +1,199 @@
+//! Sending records and knowing they arrived: a stage queues what it
+//! produces, and at a checkpoint waits until the broker acknowledged every
+//! record, in order, before it saves the state those records came from.
+//!
+//! A record the broker refuses (it is restarting, or answers with an error
+//! librdkafka will not retry) is sent again, together with every record
+//! queued after it, so that order per partition holds; a copy may then land
+//! twice, which every reader tolerates (partials and window results are
+//! keyed, checkpoints are addressed by offset). Only shutdown ends the
+//! waiting: once it is overdue, the outbox gives up, nothing is committed
+//! past what was acknowledged, and the next start sends again.
+
+use std::time::Duration;
+
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{DeliveryFuture, FutureRecord};
+
+use crate::shutdown::Shutdown;
+use crate::PipelineError;
+
+/// How long, after shutdown was asked for, sending and waiting go on.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const FIRST_RETRY: Duration = Duration::from_millis(200);
+const MAX_RETRY: Duration = Duration::from_secs(5);
+
+/// One record to send.
+pub struct Outgoing<'a> {
+    /// Target topic.
+    pub topic: &'a str,
+    /// Explicit partition, or `None` to partition by key.
+    pub partition: Option<i32>,
+    /// Record key.
+    pub key: &'a [u8],
+    /// Record value.
+    pub payload: &'a [u8],
+    /// Record headers.
+    pub headers: Option<OwnedHeaders>,
+    /// Record timestamp (ms), if not now.
+    pub timestamp: Option<i64>,
+}
+
+/// A record kept until the broker has it, so that it can be sent again.
+struct Kept {
+    topic: String,
+    partition: Option<i32>,
+    key: Vec<u8>,
+    payload: Vec<u8>,
+    headers: Option<OwnedHeaders>,
+    timestamp: Option<i64>,
+}
+
+impl Kept {
+    fn of(record: Outgoing<'_>) -> Self {
+        Kept {
+            topic: record.topic.to_string(),
+            partition: record.partition,
+            key: record.key.to_vec(),
+            payload: record.payload.to_vec(),
+            headers: record.headers,
+            timestamp: record.timestamp,
+        }
+    }
+}
+
+/// Sends records and, on demand, waits until every one was acknowledged.
+pub struct Outbox {
+    producer: crate::kafka::Producer,
+    pending: Vec<(Kept, DeliveryFuture)>,
+    waiter: tokio::runtime::Runtime,
+    shutdown: Shutdown,
+}
+
+impl Outbox {
+    /// An outbox over the shared producer; it gives up waiting for the
+    /// broker once `shutdown` is overdue.
+    pub fn new(producer: crate::kafka::Producer, shutdown: Shutdown) -> Self {
+        let waiter = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a current-thread runtime builds");
+        Outbox {
+            producer,
+            pending: Vec::new(),
+            waiter,
+            shutdown,
+        }
+    }
+
+    /// Queues a record; when librdkafka's queue is full, waits for room.
+    pub fn send(&mut self, record: Outgoing<'_>) -> Result<(), PipelineError> {
+        let kept = Kept::of(record);
+        let delivery = self.enqueue(&kept)?;
+        self.pending.push((kept, delivery));
+        Ok(())
+    }
+
+    /// Waits until every queued record is acknowledged; returns (partition,
+    /// offset) of each, in send order.
+    pub fn flush(&mut self) -> Result<Vec<(i32, i64)>, PipelineError> {
+        let mut placed = Vec::with_capacity(self.pending.len());
+        let mut retry = FIRST_RETRY;
+        while !self.pending.is_empty() {
+            let failed = {
+                let pending = &mut self.pending[placed.len()..];
+                let (placed_now, failed) =
+                    self.waiter.block_on(wait_in_order(pending, &self.shutdown));
+                placed.extend(placed_now);
+                failed
+            };
+            let Some(error) = failed? else {
+                self.pending.clear();
+                break;
+            };
+            tracing::warn!(%error, retry_in_ms = retry.as_millis() as u64, "the broker refused a record; sending it and the ones after it again");
+            if !self.shutdown.wait(retry) && self.shutdown.overdue(SHUTDOWN_GRACE) {
+                return Err(gave_up());
+            }
+            retry = (retry * 2).min(MAX_RETRY);
+            let resend: Vec<Kept> = self
+                .pending
+                .drain(placed.len()..)
+                .map(|(kept, _)| kept)
+                .collect();
+            let mut acknowledged: Vec<(Kept, DeliveryFuture)> = Vec::new();
+            std::mem::swap(&mut acknowledged, &mut self.pending);
+            for kept in resend {
+                let delivery = self.enqueue(&kept)?;
+                acknowledged.push((kept, delivery));
+            }
+            self.pending = acknowledged;
+        }
+        Ok(placed)
+    }
+
+    /// Hands `kept` to librdkafka, waiting while its queue is full.
+    fn enqueue(&self, kept: &Kept) -> Result<DeliveryFuture, PipelineError> {
+        loop {
+            let mut record = FutureRecord::to(&kept.topic)
+                .key(&kept.key)
+                .payload(&kept.payload);
+            if let Some(partition) = kept.partition {
+                record = record.partition(partition);
+            }
+            if let Some(headers) = &kept.headers {
+                record = record.headers(headers.clone());
+            }
+            if let Some(timestamp) = kept.timestamp {
+                record = record.timestamp(timestamp);
+            }
+            match self.producer.send_result(record) {
+                Ok(delivery) => return Ok(delivery),
+                Err(_) => {
+                    // Queue full: the broker is slow or away. Waiting here is
+                    // what pauses consumption (the task's channel fills up).
+                    if self.shutdown.overdue(SHUTDOWN_GRACE) {
+                        return Err(gave_up());
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+}
+
+/// Waits for `pending` in order: the offsets of those acknowledged up to the
+/// first refusal, and that refusal (or the error that ends the wait).
+async fn wait_in_order(
+    pending: &mut [(Kept, DeliveryFuture)],
+    shutdown: &Shutdown,
+) -> (Vec<(i32, i64)>, Result<Option<String>, PipelineError>) {
+    let mut placed = Vec::with_capacity(pending.len());
+    for (_, delivery) in pending.iter_mut() {
+        let outcome = loop {
+            let tick = tokio::time::timeout(Duration::from_millis(200), &mut *delivery);
+            if let Ok(outcome) = tick.await {
+                break outcome;
+            }
+            if shutdown.overdue(SHUTDOWN_GRACE) {
+                return (placed, Err(gave_up()));
+            }
+        };
+        match outcome {
+            Ok(Ok(delivered)) => placed.push((delivered.partition, delivered.offset)),
+            Ok(Err((error, _))) => return (placed, Ok(Some(error.to_string()))),
+            Err(_) => {
+                let closed = PipelineError::Stopped("the producer was closed".into());
+                return (placed, Err(closed));
+            }
+        }
+    }
+    (placed, Ok(None))
+}
+
+fn gave_up() -> PipelineError {
+    PipelineError::Stopped(format!(
+        "shut down while the broker did not acknowledge records for {} s; their input offsets were not committed, so the next start processes them again",
+        SHUTDOWN_GRACE.as_secs()
+    ))
+}

@@ -1,0 +1,94 @@
+//! The model metrics: counted per event by stage 1, set per window by
+//! stage 2.
+
+use mlobs_operators::limits::OTHER;
+use mlobs_operators::stage1::JoinedOutcome;
+use mlobs_schemas::{PredictionEvent, WindowMetrics};
+
+use super::Metrics;
+
+impl Metrics {
+    /// Counts a valid prediction.
+    pub fn observe_prediction(&self, e: &PredictionEvent) {
+        let series = [e.model.as_str(), &e.version, &e.environment];
+        self.predictions.with_label_values(&series).inc();
+        self.latency
+            .with_label_values(&series)
+            .observe(e.latency_ms);
+        if let Some(c) = e.confidence {
+            self.confidence.with_label_values(&series).observe(c);
+        }
+        if let Some(error) = &e.error {
+            let error_type = self.error_type_label(&error.error_type);
+            let labels = [series[0], series[1], series[2], &error_type];
+            self.errors.with_label_values(&labels).inc();
+        }
+    }
+
+    /// Counts a prediction joined with its label.
+    pub fn observe_outcome(&self, o: &JoinedOutcome) {
+        let series = [o.model.as_str(), &o.version, &o.environment];
+        self.labeled.with_label_values(&series).inc();
+        // Touch the series so that a rate of 0 correct is a rate, not absent.
+        let correct = self.correct.with_label_values(&series);
+        if o.scored().is_correct() {
+            correct.inc();
+        }
+    }
+
+    /// Sets the window gauges of a series from its newest window result.
+    pub fn observe_window(&self, w: &WindowMetrics) {
+        let key = [w.model.clone(), w.version.clone(), w.environment.clone()];
+        {
+            let mut newest = self.newest_window.lock().expect("not poisoned");
+            let start = newest.entry(key).or_insert(i64::MIN);
+            if w.window_start < *start {
+                return; // an older window re-emitted: the gauges show a newer one
+            }
+            *start = w.window_start;
+        }
+        let series = [w.model.as_str(), &w.version, &w.environment];
+        self.window_end
+            .with_label_values(&series)
+            .set(w.window_end as f64 / 1000.0);
+        if let Some(accuracy) = w.accuracy {
+            self.accuracy.with_label_values(&series).set(accuracy);
+        }
+        if w.drift.is_empty() {
+            return;
+        }
+        self.drift_share
+            .with_label_values(&series)
+            .set(w.share_drifted);
+        for d in &w.drift {
+            let with = |more: &[&str]| -> Vec<String> {
+                series.iter().chain(more).map(|s| s.to_string()).collect()
+            };
+            let drifted = with(&[&d.feature]);
+            let refs: Vec<&str> = drifted.iter().map(String::as_str).collect();
+            self.drifted
+                .with_label_values(&refs)
+                .set(f64::from(u8::from(d.drift_detected)));
+            if let Some(score) = d.score {
+                let scored = with(&[&d.feature, &d.method]);
+                let refs: Vec<&str> = scored.iter().map(String::as_str).collect();
+                self.drift_score.with_label_values(&refs).set(score);
+            }
+        }
+    }
+
+    /// The `error_type` label of `error_type`: itself while fewer than
+    /// `max_error_types` have a series, else "(other)", so that a server
+    /// inventing error types cannot grow /metrics without bound.
+    fn error_type_label(&self, error_type: &str) -> String {
+        let mut known = self.error_types.lock().expect("not poisoned");
+        if known.contains(error_type) {
+            return error_type.to_string();
+        }
+        if known.len() < self.max_error_types {
+            known.insert(error_type.to_string());
+            return error_type.to_string();
+        }
+        OTHER.to_string()
+    }
+}

@@ -1,0 +1,113 @@
+//! Services of the local stack started for one test alone: a test that
+//! stops a service (to see what the pipeline does while it is away) must
+//! never stop the one every other test shares. Each runs on free ports with
+//! a data folder of its own, through the stack's own scripts
+//! (`infra/stack.sh`), and is stopped when dropped.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A service of our own.
+pub struct PrivateService {
+    service: &'static str,
+    data: PathBuf,
+    env: Vec<(&'static str, String)>,
+    /// The port it answers on.
+    pub port: u16,
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on 127.0.0.1")
+        .port()
+}
+
+impl PrivateService {
+    /// A tansu broker of our own (`127.0.0.1:port`).
+    pub fn kafka() -> Self {
+        let port = free_port();
+        Self::start("kafka", port, vec![("MLOBS_KAFKA_PORT", port.to_string())])
+    }
+
+    /// A ClickHouse server of our own (HTTP on `port`).
+    pub fn clickhouse() -> Self {
+        let port = free_port();
+        let native = free_port();
+        Self::start(
+            "clickhouse",
+            port,
+            vec![
+                ("MLOBS_CLICKHOUSE_PORT", port.to_string()),
+                ("MLOBS_CLICKHOUSE_NATIVE_PORT", native.to_string()),
+            ],
+        )
+    }
+
+    /// An MLflow server of our own (`http://127.0.0.1:port`).
+    pub fn mlflow() -> Self {
+        let port = free_port();
+        Self::start(
+            "mlflow",
+            port,
+            vec![("MLOBS_MLFLOW_PORT", port.to_string())],
+        )
+    }
+
+    fn start(service: &'static str, port: u16, env: Vec<(&'static str, String)>) -> Self {
+        let data = std::env::temp_dir().join(crate::unique_name(&format!("private-{service}")));
+        let this = PrivateService {
+            service,
+            data,
+            env,
+            port,
+        };
+        this.up();
+        this
+    }
+
+    /// `host:port`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address())
+    }
+
+    /// Starts it (again) and waits until it is ready.
+    pub fn up(&self) {
+        self.stack("up");
+    }
+
+    /// Stops it, and every process it started.
+    pub fn down(&self) {
+        self.stack("down");
+    }
+
+    fn stack(&self, command: &str) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/stack.sh");
+        let status = Command::new(script)
+            .args([command, self.service])
+            .env("MLOBS_DATA", &self.data)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .status()
+            .expect("infra/stack.sh runs");
+        assert!(
+            status.success(),
+            "infra/stack.sh {command} {} (data in {}) failed",
+            self.service,
+            self.data.display()
+        );
+    }
+}
+
+impl Drop for PrivateService {
+    fn drop(&mut self) {
+        self.stack("down");
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
