@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: plays scenarios/drift.toml through the real pipeline on the
 # local stack and prints the window results, where the accuracy drop and the
-# drifted feature show. Each run uses topics of its own (named after the
-# time), so a second demo starts clean; its config is written to
+# drifted feature show. Each run starts from an empty broker (tansu keeps
+# records forever unless told otherwise, and its DeleteTopics deletes every
+# topic, so a reset is how the local broker stays bounded) and uses topics of
+# its own (named after the time); its config is written to
 # .mlobs-data/demo/mlobs.toml for exploring afterwards:
 #   target/release/mlobs --config .mlobs-data/demo/mlobs.toml windows
 # The stack and the pipeline keep running afterwards (Prometheus scrapes the
@@ -19,6 +21,9 @@ cat >"$demo/mlobs.toml" <<TOML
 # Written by infra/demo.sh for run $run.
 [kafka]
 partitions = 3
+# The scenario's events are stamped January 2026; retention counts from the
+# record timestamp, so it must reach back that far.
+retention_ms = 315360000000
 [kafka.topics]
 predictions = "$run.predictions"
 labels = "$run.labels"
@@ -27,6 +32,7 @@ partials = "$run.partials"
 changelog = "$run.changelog"
 window_metrics = "$run.window-metrics"
 alerts = "$run.alerts"
+claims = "$run.claims"
 [kafka.groups]
 join = "$run-join"
 evaluate = "$run-evaluate"
@@ -43,13 +49,15 @@ flush_after_ms = 5000
 dir = "$demo/baselines"
 TOML
 export MLOBS_CONFIG="$demo/mlobs.toml"
+# A previous demo's pipeline stops first (it holds the metrics port and
+# reads the broker that is reset next).
+stop_service demo
+"$INFRA_DIR/stack.sh" reset kafka
 "$MLOBS" topics create >/dev/null
 echo "== playing scenarios/drift.toml (2h30m of event time in about 10 s)"
 "$MLOBS" simulate --scenario scenarios/drift.toml --truth "$demo/truth.json" --baselines "$demo/baselines"
 # The pipeline reads baselines when it starts, so it starts once the
-# simulator has written them; the events wait in Kafka meanwhile. A previous
-# demo's pipeline stops first (it holds the metrics port).
-stop_service demo
+# simulator has written them; the events wait in Kafka meanwhile.
 echo "== starting the pipeline (log: $demo/demo.log)"
 start_service demo 9464 60 "http_ok http://127.0.0.1:9464/healthz" -- "$MLOBS" run
 expected=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$demo/truth.json")

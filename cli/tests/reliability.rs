@@ -51,11 +51,6 @@ fn crashes_at_random_points_lose_and_duplicate_nothing() {
     }
     let truth = pipeline.background_truth(simulator);
     pipeline.wait_for(&truth, SETTLED);
-    let restores = pipeline.metric("a", "mlobs_checkpoint_restores_total", "join");
-    assert!(
-        restores >= Some(1.0),
-        "the last a restored checkpoints: {restores:?}"
-    );
     stop_gracefully(a);
     stop_gracefully(b);
 }

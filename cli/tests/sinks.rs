@@ -91,7 +91,7 @@ fn a_clickhouse_outage_pauses_the_history_and_loses_nothing() {
     let mut pipeline = Pipeline::new("outage", 2);
     pipeline.set("MLOBS_CLICKHOUSE_URL", &clickhouse.url());
     let run = pipeline.start("run", &[]);
-    let address = pipeline.metrics_address("run");
+    let address = pipeline.serving("run");
     let scenario = pipeline.scenario_at_speed("drift.toml", 300);
     let simulator = pipeline.simulate_in_background(&scenario);
     wait_until(DEADLINE, "the pipeline to write history", || {

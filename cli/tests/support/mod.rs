@@ -249,6 +249,16 @@ impl Pipeline {
         Running(child)
     }
 
+    /// The address instance `name` serves `/metrics` on, once it answers
+    /// (its sinks are ready then: the ClickHouse tables exist).
+    pub fn serving(&self, name: &str) -> String {
+        let address = self.metrics_address(name);
+        wait_until(DEADLINE, "the metrics endpoint", || {
+            services::get(&format!("http://{address}/healthz")).map(|_| ())
+        });
+        address
+    }
+
     /// The address instance `name` serves `/metrics` on.
     pub fn metrics_address(&self, name: &str) -> String {
         let port = self.metrics_ports.lock().unwrap()[name];

@@ -36,9 +36,11 @@ pub struct ClaimBoard {
 }
 
 impl ClaimBoard {
-    /// A board on `kafka.topics.claims`, reading from near its end.
+    /// A board on `kafka.topics.claims`, reading from near its end. The
+    /// topic must exist (`mlobs topics create` makes it).
     pub fn open(kafka: &KafkaConfig) -> Result<Self, PipelineError> {
         let topic = kafka.topics.claims.clone();
+        crate::topics::partition_count(kafka, &topic)?;
         let mut config = consumer_config(kafka, "mlobs-claims-reader");
         // Reading up to the end is told by an end-of-partition event, not by
         // asking where the end is: on tansu, a ListOffsets request waits

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use replay::replay_inputs;
 pub use restore::{restore, Restored};
-pub use save::Checkpointer;
+pub use save::{Checkpointer, Plan};
 
 /// Format byte of changelog records (the partials' format is separate):
 /// 2 since snapshots and progress records.

@@ -8,6 +8,22 @@ use crate::{wire, PipelineError};
 /// Bytes per chunk record (under the default 1 MB message limit).
 const CHUNK: usize = 512 * 1024;
 
+/// The records of the next checkpoint.
+pub enum Plan {
+    /// A snapshot of this generation, in chunk records.
+    Snapshot {
+        /// Its generation.
+        generation: u64,
+        /// The encoded chunk records.
+        chunks: Vec<Vec<u8>>,
+    },
+    /// A progress record.
+    Progress {
+        /// The encoded record.
+        payload: Vec<u8>,
+    },
+}
+
 /// What one checkpoint wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
@@ -50,61 +66,78 @@ impl Checkpointer {
         worker: &mut PartitionWorker,
     ) -> Result<Written, PipelineError> {
         outbox.flush()?;
-        self.policy.input_bytes_since += worker.take_input_bytes();
-        if self.policy.snapshot_due(self.manifest_offset.is_some()) {
-            return self.snapshot(outbox, worker);
+        match self.plan(worker) {
+            Plan::Progress { payload } => {
+                self.send(outbox, &format!("p{}/progress", self.partition), &payload)?;
+                outbox.flush()?;
+                Ok(Written {
+                    kind: "progress",
+                    bytes: payload.len(),
+                })
+            }
+            Plan::Snapshot { generation, chunks } => {
+                let mut written = 0;
+                for (index, payload) in chunks.iter().enumerate() {
+                    written += payload.len();
+                    let key = chunk_key(self.partition, generation, index as u32);
+                    self.send(outbox, &key, payload)?;
+                }
+                let chunk_offsets = outbox.flush()?.into_iter().map(|(_, o)| o).collect();
+                let manifest = encode(&ChangelogRecord::Manifest {
+                    generation,
+                    chunk_offsets,
+                });
+                written += manifest.len();
+                self.send(outbox, &format!("p{}/manifest", self.partition), &manifest)?;
+                let (_, manifest_offset) =
+                    *outbox.flush()?.last().expect("the manifest was just sent");
+                self.snapshot_written(generation, manifest_offset, written);
+                Ok(Written {
+                    kind: "snapshot",
+                    bytes: written,
+                })
+            }
         }
-        let manifest_offset = self.manifest_offset.expect("a snapshot exists");
-        let progress = progress_of(worker, manifest_offset);
-        let payload = encode(&ChangelogRecord::Progress(progress));
-        self.send(outbox, &format!("p{}/progress", self.partition), &payload)?;
-        outbox.flush()?;
-        Ok(Written {
-            kind: "progress",
-            bytes: payload.len(),
-        })
     }
 
-    fn snapshot(
-        &mut self,
-        outbox: &mut Outbox,
-        worker: &PartitionWorker,
-    ) -> Result<Written, PipelineError> {
-        let generation = self.generation + 1;
-        let state = wire::encode(&worker.snapshot());
-        let mut written = 0;
-        for (index, bytes) in state.chunks(CHUNK).enumerate() {
-            let index = index as u32;
-            let payload = encode(&ChangelogRecord::Chunk {
-                generation,
-                index,
-                bytes: bytes.to_vec(),
-            });
-            written += payload.len();
-            self.send(
-                outbox,
-                &chunk_key(self.partition, generation, index),
-                &payload,
-            )?;
+    /// What the next checkpoint of `worker` writes: the snapshot's chunks
+    /// when one is due, else a progress record. Pure, so that the volume can
+    /// be measured without a broker (`benches/checkpoint.rs`); a snapshot
+    /// counts once [`Checkpointer::snapshot_written`] says where it landed.
+    pub fn plan(&mut self, worker: &mut PartitionWorker) -> Plan {
+        self.policy.input_bytes_since += worker.take_input_bytes();
+        match self.manifest_offset {
+            Some(manifest_offset) if !self.policy.snapshot_due(true) => Plan::Progress {
+                payload: encode(&ChangelogRecord::Progress(progress_of(worker, manifest_offset))),
+            },
+            _ => {
+                let generation = self.generation + 1;
+                let state = wire::encode(&worker.snapshot());
+                let chunks = state
+                    .chunks(CHUNK)
+                    .enumerate()
+                    .map(|(index, bytes)| {
+                        encode(&ChangelogRecord::Chunk {
+                            generation,
+                            index: index as u32,
+                            bytes: bytes.to_vec(),
+                        })
+                    })
+                    .collect();
+                Plan::Snapshot { generation, chunks }
+            }
         }
-        let chunk_offsets = outbox.flush()?.into_iter().map(|(_, o)| o).collect();
-        let manifest = encode(&ChangelogRecord::Manifest {
-            generation,
-            chunk_offsets,
-        });
-        written += manifest.len();
-        self.send(outbox, &format!("p{}/manifest", self.partition), &manifest)?;
-        let (_, manifest_offset) = *outbox.flush()?.last().expect("the manifest was just sent");
+    }
+
+    /// Snapshot `generation` (`bytes` in all) is complete, its manifest at
+    /// `manifest_offset`.
+    pub fn snapshot_written(&mut self, generation: u64, manifest_offset: i64, bytes: usize) {
         self.generation = generation;
         self.manifest_offset = Some(manifest_offset);
         self.policy = SnapshotPolicy {
-            snapshot_bytes: written as u64,
+            snapshot_bytes: bytes as u64,
             input_bytes_since: 0,
         };
-        Ok(Written {
-            kind: "snapshot",
-            bytes: written,
-        })
     }
 
     fn send(&self, outbox: &mut Outbox, key: &str, payload: &[u8]) -> Result<(), PipelineError> {
