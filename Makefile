@@ -37,8 +37,8 @@ lint:          ## clippy with warnings as errors, and formatting
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 
-bench: release up   ## benchmarks: operators and runtime in process, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 50 CSVs
-	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench clickhouse_insert
+bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 50 CSVs
+	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench checkpoint --bench clickhouse_insert
 	bench/pipeline_e2e.sh
 	bench/drift_cli.sh
 

@@ -73,11 +73,15 @@ fn restarting_the_only_instance_resumes_from_its_checkpoint() {
     let pipeline = Pipeline::new("restart", 2);
     let first = pipeline.start("only", &[]);
     let simulator = pipeline.simulate_in_background("drift.toml");
-    wait_until(DEADLINE, "half of the traffic, and checkpoints of it", || {
-        let checkpointed = pipeline.metric("only", "mlobs_checkpoint_bytes_total", "");
-        let sent = pipeline.records_in("predictions");
-        (sent >= 9_000 && checkpointed > Some(0.0)).then_some(())
-    });
+    wait_until(
+        DEADLINE,
+        "half of the traffic, and checkpoints of it",
+        || {
+            let checkpointed = pipeline.metric("only", "mlobs_checkpoint_bytes_total", "");
+            let sent = pipeline.records_in("predictions");
+            (sent >= 9_000 && checkpointed > Some(0.0)).then_some(())
+        },
+    );
     stop_gracefully(first);
     let second = pipeline.start("only", &[]);
     let truth = pipeline.background_truth(simulator);

@@ -185,12 +185,9 @@ impl MetricsPartial {
             self.resources.gpu_utilization.add(r.gpu_utilization);
         }
         for (name, value) in &event.features {
-            let unknown = !specs.contains_key(name) && !self.features.contains_key(name);
-            if unknown && self.unknown_features(specs) >= limits.max_unknown_features {
+            if !self.add_feature(name, value.as_ref(), specs, limits) {
                 capped.features += 1;
-                continue;
             }
-            self.add_feature(name, value.as_ref(), specs);
         }
     }
 
@@ -202,14 +199,19 @@ impl MetricsPartial {
             .count()
     }
 
+    /// Sketches one feature value; false when the feature is unknown to the
+    /// baseline, new to this window, and the window sketches as many such
+    /// features as it may already.
     fn add_feature(
         &mut self,
         name: &str,
         value: Option<&FeatureValue>,
         specs: &BTreeMap<String, FeatureSpec>,
-    ) {
+        limits: &Limits,
+    ) -> bool {
         let inferred;
-        let spec = match specs.get(name) {
+        let known = specs.get(name);
+        let spec = match known {
             Some(spec) => spec,
             None => {
                 inferred = match value {
@@ -221,6 +223,12 @@ impl MetricsPartial {
                 &inferred
             }
         };
+        if known.is_none()
+            && !self.features.contains_key(name)
+            && self.unknown_features(specs) >= limits.max_unknown_features
+        {
+            return false;
+        }
         let sketch = match self.features.get_mut(name) {
             Some(sketch) => sketch,
             None => self
@@ -248,6 +256,7 @@ impl MetricsPartial {
             (FeatureSketch::Numeric(s), _) => s.missing += 1,
             (FeatureSketch::Categorical(s), _) => s.missing += 1,
         }
+        true
     }
 
     /// Counts one outcome that became known in this window; classes beyond

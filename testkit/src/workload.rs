@@ -40,13 +40,23 @@ pub fn features(u: &mut TestRng) -> BTreeMap<String, Option<FeatureValue>> {
 
 /// Predictions 10 ms apart in event time, 80% labeled 30 s later.
 pub fn stream(n: usize) -> (Vec<PredictionEvent>, Vec<GroundTruthEvent>) {
-    let mut u = TestRng::new(7);
     let mut predictions = Vec::with_capacity(n);
     let mut labels = Vec::new();
-    for i in 0..n {
+    for (prediction, label) in traffic().take(n) {
+        predictions.push(prediction);
+        labels.extend(label);
+    }
+    (predictions, labels)
+}
+
+/// The endless stream behind [`stream`]: each prediction of versions 1 and 2
+/// in turn, 10 ms apart, with its label 30 s later for 80% of them.
+pub fn traffic() -> impl Iterator<Item = (PredictionEvent, Option<GroundTruthEvent>)> {
+    let mut u = TestRng::new(7);
+    (0..).map(move |i: usize| {
         let t = T0 + i as i64 * 10;
         let class = if u.uniform() < 0.5 { "yes" } else { "no" };
-        predictions.push(PredictionEvent {
+        let prediction = PredictionEvent {
             prediction_id: format!("pred-{i:09}"),
             model: "bench".into(),
             version: ["1", "2"][i % 2].into(),
@@ -62,17 +72,15 @@ pub fn stream(n: usize) -> (Vec<PredictionEvent>, Vec<GroundTruthEvent>) {
             error: None,
             request_id: None,
             trace_id: None,
+        };
+        let label = (u.uniform() < 0.8).then(|| GroundTruthEvent {
+            prediction_id: format!("pred-{i:09}"),
+            event_time: t + 30_000,
+            label: Outcome::Class(if u.uniform() < 0.7 { class } else { "other" }.into()),
+            source: "bench".into(),
         });
-        if u.uniform() < 0.8 {
-            labels.push(GroundTruthEvent {
-                prediction_id: format!("pred-{i:09}"),
-                event_time: t + 30_000,
-                label: Outcome::Class(if u.uniform() < 0.7 { class } else { "other" }.into()),
-                source: "bench".into(),
-            });
-        }
-    }
-    (predictions, labels)
+        (prediction, label)
+    })
 }
 
 /// A baseline of `rows` rows of the same features.

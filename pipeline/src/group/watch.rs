@@ -43,8 +43,35 @@ impl Timings {
     }
 }
 
+/// Takes part in the group as `membership`: makes sure no live process uses
+/// this identity, subscribes to its topics, and runs `work` (the stage's
+/// poll loop) with the watchdog beside it. The caller stops its tasks,
+/// commits and leaves the group afterwards.
+pub fn participate<C: ConsumerContext, T>(
+    membership: &Membership,
+    consumer: &BaseConsumer<C>,
+    config: &crate::Config,
+    metrics: &Metrics,
+    shutdown: &Shutdown,
+    work: impl FnOnce() -> Result<T, PipelineError>,
+) -> Result<T, PipelineError> {
+    let timings = Timings::of(&config.runtime);
+    let board = wait_out_predecessor(membership, &config.kafka, timings.claim_every, shutdown)?;
+    let topics: Vec<&str> = membership.topics.iter().map(String::as_str).collect();
+    consumer
+        .subscribe(&topics)
+        .map_err(|e| PipelineError::kafka("subscribing to the group's topics", e))?;
+    let watching = Shutdown::default();
+    std::thread::scope(|scope| {
+        scope.spawn(|| run(membership, consumer, board, timings, metrics, &watching));
+        let outcome = work();
+        watching.trigger();
+        outcome
+    })
+}
+
 /// Commits, claims and watches the group until `stop`.
-pub fn run<C: ConsumerContext>(
+fn run<C: ConsumerContext>(
     membership: &Membership,
     consumer: &BaseConsumer<C>,
     mut board: ClaimBoard,
@@ -150,7 +177,7 @@ fn inspect(
 /// ago, waits a few claim periods to tell a predecessor that just crashed
 /// (a restart must not be refused) from a live duplicate (which must be).
 /// Returns the board, read up to now, for the watchdog.
-pub fn wait_out_predecessor(
+fn wait_out_predecessor(
     membership: &Membership,
     kafka: &crate::config::KafkaConfig,
     claim_every: Duration,

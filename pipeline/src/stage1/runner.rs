@@ -293,27 +293,14 @@ pub fn run(
         failure: Mutex::new(None),
     };
     let consumer = crate::kafka::member(kafka, &kafka.groups.join, &instance, context, "stage 1")?;
-    let timings = watch::Timings::of(&config.runtime);
-    let board = watch::wait_out_predecessor(&membership, kafka, timings.claim_every, shutdown)?;
-    consumer
-        .subscribe(&inputs)
-        .map_err(|e| PipelineError::kafka("subscribing to predictions and labels", e))?;
-    let watching = Shutdown::default();
-    let outcome = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            watch::run(
-                &membership,
-                &consumer,
-                board,
-                timings,
-                &sinks.metrics,
-                &watching,
-            )
-        });
-        let outcome = consume(&consumer, &membership, &inputs, shutdown);
-        watching.trigger();
-        outcome
-    });
+    let outcome = watch::participate(
+        &membership,
+        &consumer,
+        config,
+        &sinks.metrics,
+        shutdown,
+        || consume(&consumer, &membership, &inputs, shutdown),
+    );
     consumer.context().stop_all();
     membership.commit(&consumer);
     crate::kafka::leave_group(&consumer, "stage 1");

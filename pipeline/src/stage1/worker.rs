@@ -104,8 +104,11 @@ pub struct PartitionWorker {
     input_bytes: u64,
     /// Events further than this ahead of the clock are refused.
     max_future_ms: i64,
-    /// The clock for that check: the wall clock, or a fixed time (replay).
+    /// The clock for that check: a fixed time (a replay), or else the wall
+    /// clock as read at the last `advance` (reading it once per batch, not
+    /// per record, is plenty for a bound of an hour).
     clock_ms: Option<i64>,
+    wall_ms: i64,
 }
 
 impl PartitionWorker {
@@ -138,6 +141,7 @@ impl PartitionWorker {
             input_bytes: 0,
             max_future_ms: i64::MAX / 2,
             clock_ms: None,
+            wall_ms: mlobs_schemas::time::now_ms(),
         }
     }
 
@@ -172,7 +176,7 @@ impl PartitionWorker {
         self.next_offsets[input] = record.offset + 1;
         self.changed = true;
         self.input_bytes += (record.payload.len() + record.key.map_or(0, <[u8]>::len)) as u64;
-        let latest = self.clock_ms.unwrap_or_else(mlobs_schemas::time::now_ms) + self.max_future_ms;
+        let latest = self.clock_ms.unwrap_or(self.wall_ms) + self.max_future_ms;
         if self.idle[input] {
             self.idle[input] = false;
             self.stage.set_idle(input, false);
@@ -220,6 +224,7 @@ impl PartitionWorker {
 
     /// Closes the windows the watermark has passed.
     pub fn advance(&mut self, effects: &mut Effects) {
+        self.wall_ms = mlobs_schemas::time::now_ms();
         let closed = self.stage.advance();
         self.emit(closed, effects);
     }

@@ -122,28 +122,15 @@ pub fn run(
     };
     let consumer =
         crate::kafka::member(kafka, &kafka.groups.evaluate, &instance, context, "stage 2")?;
-    let timings = watch::Timings::of(&config.runtime);
-    let board = watch::wait_out_predecessor(&membership, kafka, timings.claim_every, shutdown)?;
     let topics = [kafka.topics.partials.as_str()];
-    consumer
-        .subscribe(&topics)
-        .map_err(|e| PipelineError::kafka("subscribing to partials", e))?;
-    let watching = Shutdown::default();
-    let outcome = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            watch::run(
-                &membership,
-                &consumer,
-                board,
-                timings,
-                &sinks.metrics,
-                &watching,
-            )
-        });
-        let outcome = evaluate(config, &baselines, &consumer, &topics, shutdown);
-        watching.trigger();
-        outcome
-    });
+    let outcome = watch::participate(
+        &membership,
+        &consumer,
+        config,
+        &sinks.metrics,
+        shutdown,
+        || evaluate(config, &baselines, &consumer, &topics, shutdown),
+    );
     let context = consumer.context();
     context.publish_safe_offsets(&context.evaluators.lock().expect("not poisoned"));
     membership.commit(&consumer);

@@ -108,7 +108,10 @@ impl Checkpointer {
         self.policy.input_bytes_since += worker.take_input_bytes();
         match self.manifest_offset {
             Some(manifest_offset) if !self.policy.snapshot_due(true) => Plan::Progress {
-                payload: encode(&ChangelogRecord::Progress(progress_of(worker, manifest_offset))),
+                payload: encode(&ChangelogRecord::Progress(progress_of(
+                    worker,
+                    manifest_offset,
+                ))),
             },
             _ => {
                 let generation = self.generation + 1;
