@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::ArgGroup;
 use mlobs_operators::baseline::Baseline;
-use mlobs_operators::drift::dataset::{columns_drift, Reference};
+use std::collections::BTreeMap;
+
+use mlobs_operators::drift::dataset::{columns_drift, samples_drift, Reference};
+use mlobs_operators::drift::samples::Sample;
 use mlobs_operators::drift::{Choice, DriftOptions, DriftReport, Method};
 
 use super::columns::ColumnFlags;
@@ -14,10 +17,10 @@ use crate::{bad_input, out, tabular};
 #[derive(clap::Args)]
 #[command(group(ArgGroup::new("against").required(true).args(["reference", "baseline"])))]
 pub struct Args {
-    /// Reference data (.csv or .parquet): exact statistics.
+    /// Reference data (.csv or .parquet): decided exactly as Evidently's DataDriftPreset.
     #[arg(long)]
     reference: Option<PathBuf>,
-    /// Reference profile written by `mlobs baseline build`.
+    /// Reference profile written by `mlobs baseline build`: the baseline's bins, as the pipeline uses them.
     #[arg(long)]
     baseline: Option<PathBuf>,
     /// Current data (.csv or .parquet).
@@ -59,13 +62,26 @@ fn parse_method(text: &str) -> Result<MethodFlag, String> {
         })
 }
 
+/// What the current file is compared with.
+enum Against {
+    /// A reference file's columns, reduced to value counts.
+    Samples(BTreeMap<String, Sample>),
+    /// A baseline profile.
+    Baseline(Reference),
+}
+
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let options = options(&args)?;
     let selection = args.columns.selection();
     // The two files are independent: read them on two threads.
-    let (reference, current) = std::thread::scope(|scope| {
-        let reference = scope.spawn(|| match (&args.reference, &args.baseline) {
-            (Some(path), _) => Ok(Reference::from_columns(tabular::read(path, &selection)?)),
+    let (against, current) = std::thread::scope(|scope| {
+        let against = scope.spawn(|| match (&args.reference, &args.baseline) {
+            (Some(path), _) => Ok(Against::Samples(
+                tabular::read(path, &selection)?
+                    .into_iter()
+                    .map(|(name, data)| (name, Sample::from_column(data)))
+                    .collect(),
+            )),
             (None, Some(path)) => {
                 let mut reference = Reference::from_baseline(&load_baseline(path)?);
                 if !selection.columns.is_empty() {
@@ -73,17 +89,20 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
                         .features
                         .retain(|name, _| selection.columns.contains(name));
                 }
-                Ok(reference)
+                Ok(Against::Baseline(reference))
             }
             (None, None) => unreachable!("clap requires one of --reference and --baseline"),
         });
         let current = tabular::read(&args.current, &selection);
-        let reference: anyhow::Result<Reference> =
-            reference.join().expect("reading does not panic");
-        (reference, current)
+        let against: anyhow::Result<Against> = against.join().expect("reading does not panic");
+        (against, current)
     });
-    let (reference, current) = (reference?, current?);
-    let report = columns_drift(&reference, current, &options).map_err(|e| bad_input!("{e}"))?;
+    let (against, current) = (against?, current?);
+    let report = match &against {
+        Against::Samples(reference) => samples_drift(reference, current, &options),
+        Against::Baseline(reference) => columns_drift(reference, current, &options),
+    }
+    .map_err(|e| bad_input!("{e}"))?;
     match args.format {
         Format::Json => print_json(&report),
         Format::Table => Ok(print_report(&report)?),

@@ -1,12 +1,14 @@
-//! Drift statistics of a categorical feature, on the reference categories
-//! plus one bucket for everything else (values the reference never had).
+//! Drift statistics of a categorical feature against a baseline profile
+//! (streaming mode), on the reference categories plus one bucket for
+//! everything else (values the reference never had). The bucket counts in
+//! chi-square only when something is in it, so the degrees of freedom are
+//! Evidently's whenever the window has no new value; with one, Evidently's
+//! p-value is 0 and so is ours.
 
 use std::collections::BTreeMap;
 
 use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
-use super::{
-    auto_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics, Summary,
-};
+use super::{choose_method, decide, Choice, FeatureDrift, Kind, MethodError, Statistics, Summary};
 use crate::baseline::CategoricalProfile;
 use crate::sketch::CategoricalSketch;
 
@@ -17,6 +19,8 @@ pub struct CategoricalCurrent {
     pub known: BTreeMap<String, u64>,
     /// Values in no reference category.
     pub unseen: u64,
+    /// Distinct values among them (at least; a sketch keeps a bounded number).
+    pub unseen_distinct: u64,
     /// Count and missing.
     pub summary: Summary,
 }
@@ -31,28 +35,46 @@ impl CategoricalCurrent {
             .filter(|(value, _)| reference.counts.contains_key(*value))
             .map(|(value, n)| (value.clone(), *n))
             .collect();
-        Self::with_known(known, sketch.count, sketch.missing)
+        let tracked = sketch
+            .unseen_values
+            .keys()
+            .filter(|v| !reference.counts.contains_key(*v))
+            .count() as u64;
+        let untracked = u64::from(sketch.unseen_other() > 0);
+        Self::with_known(known, sketch.count, sketch.missing, tracked + untracked)
     }
 
     /// From the raw column.
     pub fn from_values(values: &[Option<String>], reference: &CategoricalProfile) -> Self {
         let mut known: BTreeMap<String, u64> = BTreeMap::new();
-        for value in values
-            .iter()
-            .flatten()
-            .filter(|v| reference.counts.contains_key(*v))
-        {
-            *known.entry(value.clone()).or_default() += 1;
+        let mut unseen = std::collections::BTreeSet::new();
+        for value in values.iter().flatten() {
+            if reference.counts.contains_key(value) {
+                *known.entry(value.clone()).or_default() += 1;
+            } else {
+                unseen.insert(value);
+            }
         }
         let count = values.iter().flatten().count() as u64;
-        Self::with_known(known, count, values.len() as u64 - count)
+        Self::with_known(
+            known,
+            count,
+            values.len() as u64 - count,
+            unseen.len() as u64,
+        )
     }
 
-    fn with_known(known: BTreeMap<String, u64>, count: u64, missing: u64) -> Self {
+    fn with_known(
+        known: BTreeMap<String, u64>,
+        count: u64,
+        missing: u64,
+        unseen_distinct: u64,
+    ) -> Self {
         let unseen = count - known.values().sum::<u64>();
         CategoricalCurrent {
             known,
             unseen,
+            unseen_distinct,
             summary: Summary {
                 count,
                 missing,
@@ -69,36 +91,13 @@ pub fn categorical_drift(
     current: &CategoricalCurrent,
     choice: Choice,
 ) -> Result<FeatureDrift, MethodError> {
-    let refuse = |method: &'static str, why: String| {
-        Err(MethodError {
-            method,
-            feature: name.into(),
-            why,
-        })
-    };
-    let method = match choice.method {
-        Some(m @ (Method::Ks | Method::Wasserstein)) => {
-            return refuse(
-                m.name(),
-                "it applies to numeric features; use chisquare, jensenshannon or psi".into(),
-            )
-        }
-        Some(Method::ZTest) if reference.unique > 2 => {
-            return refuse(
-                "ztest",
-                format!(
-                    "it needs two categories, the reference has {}; use chisquare",
-                    reference.unique
-                ),
-            )
-        }
-        Some(method) => method,
-        None => auto_method(
-            Kind::Categorical,
-            reference.count + reference.missing,
-            reference.unique,
-        ),
-    };
+    let method = choose_method(
+        name,
+        Kind::Categorical,
+        choice.method,
+        reference.count,
+        reference.unique + current.unseen_distinct,
+    )?;
     let sides = (
         Summary {
             count: reference.count,
@@ -135,7 +134,7 @@ fn statistics(reference: &CategoricalProfile, current: &CategoricalCurrent) -> S
     let n_cur = current.summary.count as f64;
     let current_shares: Vec<f64> = current_counts.iter().map(|c| c / n_cur).collect();
     let (chi2, chi2_p) = chi_square(&reference_shares, &current_counts);
-    let z_p_value = (reference.unique <= 2).then(|| {
+    let z_p_value = (reference.unique + current.unseen_distinct <= 2).then(|| {
         let first_ref = reference.counts.values().next().copied().unwrap_or(0) as f64;
         two_proportion_z_test(first_ref, reference.count as f64, current_counts[0], n_cur)
     });

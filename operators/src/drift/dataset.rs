@@ -1,11 +1,13 @@
-//! Drift of a whole dataset: every feature of the reference against a
-//! current file (exact) or a window's sketches.
+//! Drift of a whole dataset: every feature of a reference file against a
+//! current file (Evidently's way, [`samples_drift`]), or of a baseline
+//! against a current file or a window's sketches (on the baseline's bins).
 
 use std::collections::BTreeMap;
 
 use super::categorical::{categorical_drift, CategoricalCurrent};
 use super::numeric::{numeric_drift, NumericCurrent, NumericReference};
-use super::{DriftOptions, DriftReport, MethodError, Summary};
+use super::samples::{sample_drift, Sample};
+use super::{DriftOptions, DriftReport, Kind, MethodError, Summary};
 use crate::baseline::{Baseline, CategoricalProfile, ColumnData, FeatureProfile};
 use crate::sketch::FeatureSketch;
 use crate::stats::cdf::PiecewiseCdf;
@@ -62,30 +64,43 @@ impl Reference {
             .collect();
         Reference { features }
     }
-
-    /// From raw columns (consumed: numeric columns are sorted in place):
-    /// exact distributions.
-    pub fn from_columns(columns: Vec<(String, ColumnData)>) -> Self {
-        let features = columns
-            .into_iter()
-            .map(|(name, data)| {
-                let feature = match data {
-                    ColumnData::Numeric(values) => {
-                        ReferenceFeature::Numeric(Box::new(NumericReference::from_values(values)))
-                    }
-                    ColumnData::Categorical(values) => {
-                        ReferenceFeature::Categorical(CategoricalProfile::build(&values))
-                    }
-                };
-                (name, feature)
-            })
-            .collect();
-        Reference { features }
-    }
 }
 
-/// Tests every reference feature against the current columns (consumed),
-/// exactly.
+/// Tests every column of a reference file against the same column of the
+/// current file, both at hand, exactly as Evidently's `DataDriftPreset`.
+pub fn samples_drift(
+    reference: &BTreeMap<String, Sample>,
+    current: Vec<(String, ColumnData)>,
+    options: &DriftOptions,
+) -> Result<DriftReport, DriftError> {
+    let mut by_name: BTreeMap<String, ColumnData> = current.into_iter().collect();
+    let mut results = Vec::new();
+    for (name, reference) in reference {
+        let data = by_name
+            .remove(name)
+            .ok_or_else(|| DriftError::MissingFeature {
+                feature: name.clone(),
+            })?;
+        let current = Sample::from_column(data);
+        if current.kind() != reference.kind() {
+            return Err(DriftError::KindMismatch {
+                feature: name.clone(),
+                reference: reference.kind().name(),
+                current: current.kind().name(),
+            });
+        }
+        results.push(sample_drift(
+            name,
+            reference,
+            &current,
+            options.choice(name),
+        )?);
+    }
+    Ok(DriftReport::new(results, options.dataset_share))
+}
+
+/// Tests every baseline feature against the current columns (consumed), on
+/// the baseline's bins.
 pub fn columns_drift(
     reference: &Reference,
     current: Vec<(String, ColumnData)>,
@@ -161,6 +176,7 @@ pub fn window_drift(
                 let current = CategoricalCurrent {
                     known: BTreeMap::new(),
                     unseen: 0,
+                    unseen_distinct: 0,
                     summary: Summary {
                         missing: rows,
                         ..Summary::default()
@@ -189,14 +205,21 @@ fn absent_numeric(edges: usize, rows: u64) -> NumericCurrent {
             missing: rows,
             ..Summary::default()
         },
+        values: Some(Vec::new()),
     }
 }
 
 fn mismatch(name: &str, feature: &ReferenceFeature, current_numeric: bool) -> DriftError {
-    let kind = |numeric: bool| if numeric { "numeric" } else { "categorical" };
+    let kind = |numeric: bool| {
+        if numeric {
+            Kind::Numeric
+        } else {
+            Kind::Categorical
+        }
+    };
     DriftError::KindMismatch {
         feature: name.to_string(),
-        reference: kind(matches!(feature, ReferenceFeature::Numeric(_))),
-        current: kind(current_numeric),
+        reference: kind(matches!(feature, ReferenceFeature::Numeric(_))).name(),
+        current: kind(current_numeric).name(),
     }
 }

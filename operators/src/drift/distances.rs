@@ -4,21 +4,33 @@
 
 use crate::stats::pvalues::{chi2_sf, normal_sf};
 
-/// Share substituted for an empty bin in PSI and chi-square (Evidently's
-/// value): it keeps the logarithm and the division finite.
-pub const EMPTY_BIN_SHARE: f64 = 0.0001;
-
-/// Population stability index: sum of (q - p) ln(q / p) over the bins, with
-/// empty bins of either side counted as [`EMPTY_BIN_SHARE`] (no renormalising).
+/// Population stability index, `sum (p - q) ln(p / q)` over the bins, as
+/// Evidently computes it: on each side, empty bins get that side's smallest
+/// non-empty share divided by a million when it is at most 0.0001, else
+/// 0.0001 (no renormalising).
 pub fn psi(reference: &[f64], current: &[f64]) -> f64 {
-    reference
-        .iter()
-        .zip(current)
-        .map(|(&p, &q)| {
-            let (p, q) = (p.max(EMPTY_BIN_SHARE), q.max(EMPTY_BIN_SHARE));
-            (q - p) * (q / p).ln()
-        })
+    let (p, q) = (fill_empty_bins(reference), fill_empty_bins(current));
+    p.iter()
+        .zip(&q)
+        .map(|(&p, &q)| (p - q) * (p / q).ln())
         .sum()
+}
+
+fn fill_empty_bins(shares: &[f64]) -> Vec<f64> {
+    let smallest = shares
+        .iter()
+        .copied()
+        .filter(|s| *s > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let fill = if smallest <= 0.0001 {
+        smallest / 1e6
+    } else {
+        0.0001
+    };
+    shares
+        .iter()
+        .map(|&s| if s > 0.0 { s } else { fill })
+        .collect()
 }
 
 /// Jensen-Shannon distance with natural logarithms, as
@@ -42,28 +54,31 @@ pub fn jensen_shannon(reference: &[f64], current: &[f64]) -> f64 {
     (divergence / 2.0).max(0.0).sqrt()
 }
 
-/// Pearson's chi-square of current counts against the reference shares:
-/// `sum (o - e)^2 / e` with `e = share * total`, as `scipy.stats.chisquare(o, e)`.
-/// Empty reference bins get [`EMPTY_BIN_SHARE`] and the shares are
-/// renormalised to sum to one (scipy requires equal totals). Returns the
-/// statistic and its p-value with `bins - 1` degrees of freedom; a single bin
-/// carries no evidence (statistic 0, p-value 1).
+/// Pearson's chi-square of current counts against the reference shares, as
+/// Evidently calls `scipy.stats.chisquare(observed, expected)`: expected is
+/// the reference share times the current total, with no smoothing. Bins
+/// empty on both sides are left out (Evidently only has categories seen on
+/// one side), so the degrees of freedom are the occupied bins minus one. A
+/// bin the reference never had but the current has makes the statistic
+/// infinite and the p-value 0. Returns the statistic and the p-value; fewer
+/// than two occupied bins carry no evidence (statistic 0, p-value 1).
 pub fn chi_square(reference: &[f64], current_counts: &[f64]) -> (f64, f64) {
     let total: f64 = current_counts.iter().sum();
-    if reference.len() < 2 || total <= 0.0 {
-        return (0.0, 1.0);
-    }
-    let smoothed: Vec<f64> = reference.iter().map(|p| p.max(EMPTY_BIN_SHARE)).collect();
-    let norm: f64 = smoothed.iter().sum();
-    let statistic: f64 = smoothed
+    let norm: f64 = reference.iter().sum();
+    let occupied: Vec<(f64, f64)> = reference
         .iter()
         .zip(current_counts)
-        .map(|(p, o)| {
-            let e = p / norm * total;
-            (o - e) * (o - e) / e
-        })
-        .sum();
-    (statistic, chi2_sf(statistic, (reference.len() - 1) as f64))
+        .filter(|(p, o)| **p > 0.0 || **o > 0.0)
+        .map(|(p, o)| (p / norm * total, *o))
+        .collect();
+    if occupied.len() < 2 || total <= 0.0 || norm <= 0.0 {
+        return (0.0, 1.0);
+    }
+    if occupied.iter().any(|(e, _)| *e <= 0.0) {
+        return (f64::INFINITY, 0.0);
+    }
+    let statistic: f64 = occupied.iter().map(|(e, o)| (o - e) * (o - e) / e).sum();
+    (statistic, chi2_sf(statistic, (occupied.len() - 1) as f64))
 }
 
 /// Two-proportion z-test (pooled), two-sided p-value: does the share of one
@@ -92,7 +107,25 @@ mod tests {
         assert!(jensen_shannon(&p, &p).abs() < 1e-12);
         let (statistic, p_value) = chi_square(&p, &[20.0, 30.0, 50.0]);
         assert!(statistic.abs() < 1e-12 && (p_value - 1.0).abs() < 1e-12);
+        // A bin empty on both sides adds no degree of freedom.
+        let padded = chi_square(&[0.2, 0.3, 0.5, 0.0], &[25.0, 30.0, 45.0, 0.0]);
+        assert_eq!(padded, chi_square(&p, &[25.0, 30.0, 45.0]));
         assert!((two_proportion_z_test(30.0, 100.0, 60.0, 200.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_category_the_reference_never_had_is_certain_drift() {
+        assert_eq!(
+            chi_square(&[0.5, 0.5, 0.0], &[10.0, 10.0, 1.0]),
+            (f64::INFINITY, 0.0)
+        );
+    }
+
+    #[test]
+    fn psi_fills_empty_bins_per_side_as_evidently_does() {
+        // Current's smallest share 0.5 > 0.0001: its empty bin counts 0.0001.
+        let expected = (0.5f64 - 1.0) * 0.5f64.ln() + (0.5f64 - 0.0001) * (0.5f64 / 0.0001).ln();
+        assert!((psi(&[0.5, 0.5], &[1.0, 0.0]) - expected).abs() < 1e-12);
     }
 
     #[test]

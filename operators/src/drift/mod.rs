@@ -1,6 +1,9 @@
-//! Drift of one window (or file) against a baseline, per feature, with an
-//! automatic choice of test in the spirit of Evidently's defaults, and the
-//! dataset-level verdict.
+//! Drift of one window (or file) against a reference, per feature, with
+//! Evidently's automatic choice of test, and the dataset-level verdict.
+//!
+//! Two modes share the verdict logic: [`samples`] tests two files at hand
+//! exactly as Evidently does; [`numeric`] and [`categorical`] test a
+//! window's sketches against a baseline profile on the baseline's bins.
 //!
 //! Every statistic of a feature's kind is computed whichever method decides;
 //! statistics that do not apply to the kind are `None` (JSON null). When one
@@ -12,6 +15,7 @@ pub mod categorical;
 pub mod dataset;
 pub mod distances;
 pub mod numeric;
+pub mod samples;
 
 use std::collections::BTreeMap;
 
@@ -75,8 +79,12 @@ impl Method {
         matches!(self, Method::Ks | Method::ChiSquare | Method::ZTest)
     }
 
+    /// Evidently's comparisons: KS drifts at p <= threshold, chi-square and
+    /// the z-test at p < threshold, distances at or above the threshold.
     fn detects(self, score: f64, threshold: f64) -> bool {
-        if self.scores_p_value() {
+        if self == Method::Ks {
+            score <= threshold
+        } else if self.scores_p_value() {
             score < threshold
         } else {
             score >= threshold
@@ -92,6 +100,16 @@ pub enum Kind {
     Numeric,
     /// Labels.
     Categorical,
+}
+
+impl Kind {
+    /// The name used in messages and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Numeric => "numeric",
+            Kind::Categorical => "categorical",
+        }
+    }
 }
 
 /// Method and threshold forced for a feature (or all of them).
@@ -135,19 +153,56 @@ impl DriftOptions {
     }
 }
 
-/// Evidently's automatic choice: with a reference of at most 1000 rows, KS for
-/// numeric features with more than 5 distinct values, chi-square for
-/// categorical (or numeric with 3 to 5 values), the z-test for two values;
-/// with a larger reference, normalised Wasserstein for numeric features with
-/// more than 5 values and Jensen-Shannon for the rest.
-pub fn auto_method(kind: Kind, reference_rows: u64, reference_unique: u64) -> Method {
-    let many_values = kind == Kind::Numeric && reference_unique > 5;
+/// Evidently's automatic choice. `reference_rows` counts the reference's
+/// non-missing values; `values` the distinct values of reference and current
+/// together. With at most 1000 reference rows: KS for numeric features with
+/// more than 5 values, else chi-square, or the z-test for at most 2 values.
+/// With more: normalised Wasserstein for numeric features with more than 5
+/// values, else Jensen-Shannon.
+pub fn auto_method(kind: Kind, reference_rows: u64, values: u64) -> Method {
+    let many_values = kind == Kind::Numeric && values > 5;
     match (reference_rows <= 1000, many_values) {
         (true, true) => Method::Ks,
-        (true, false) if reference_unique <= 2 => Method::ZTest,
+        (true, false) if values <= 2 => Method::ZTest,
         (true, false) => Method::ChiSquare,
         (false, true) => Method::Wasserstein,
         (false, false) => Method::JensenShannon,
+    }
+}
+
+/// The method for a feature: the forced one when it applies to the data,
+/// else [`auto_method`].
+pub fn choose_method(
+    name: &str,
+    kind: Kind,
+    forced: Option<Method>,
+    reference_rows: u64,
+    values: u64,
+) -> Result<Method, MethodError> {
+    let refuse = |method: Method, why: String| MethodError {
+        method: method.name(),
+        feature: name.into(),
+        why,
+    };
+    match forced {
+        None => Ok(auto_method(kind, reference_rows, values)),
+        Some(m @ (Method::Ks | Method::Wasserstein)) if kind == Kind::Categorical => Err(refuse(
+            m,
+            "it applies to numeric features; use chisquare, jensenshannon or psi".into(),
+        )),
+        Some(Method::ZTest) if values > 2 => {
+            let instead = match kind {
+                Kind::Numeric => "ks or wasserstein",
+                Kind::Categorical => "chisquare",
+            };
+            Err(refuse(
+                Method::ZTest,
+                format!(
+                    "it needs at most two distinct values, the data has {values}; use {instead}"
+                ),
+            ))
+        }
+        Some(method) => Ok(method),
     }
 }
 
@@ -156,11 +211,11 @@ pub fn auto_method(kind: Kind, reference_rows: u64, reference_unique: u64) -> Me
 pub struct Statistics {
     /// KS statistic (numeric).
     pub ks_statistic: Option<f64>,
-    /// KS p-value, scipy's asymptotic two-sided method (numeric).
+    /// KS p-value, two-sided, as scipy's `ks_2samp` (numeric).
     pub ks_p_value: Option<f64>,
     /// Wasserstein-1 distance (numeric).
     pub wasserstein: Option<f64>,
-    /// Wasserstein-1 over the reference std (numeric).
+    /// Wasserstein-1 over max(reference std, 0.001) (numeric).
     pub wasserstein_normalized: Option<f64>,
     /// PSI on the baseline bins or categories.
     pub psi: Option<f64>,

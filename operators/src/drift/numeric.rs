@@ -1,15 +1,26 @@
-//! Drift statistics of a numeric feature.
+//! Drift statistics of a numeric feature against a baseline profile
+//! (streaming mode): Evidently's method choice and thresholds, on the
+//! baseline's bins (deciles, or the distinct values when there are at most
+//! ten) rather than bins drawn from both samples.
 
 use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
 use super::{
-    auto_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics, Summary,
+    choose_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics, Summary,
 };
-use crate::baseline::{sorted_finite, NumericProfile};
+use crate::baseline::{sorted_finite, NumericProfile, MAX_EXACT_VALUES};
 use crate::sketch::NumericSketch;
 use crate::stats::bins::BinCounts;
 use crate::stats::cdf::{ks_statistic, wasserstein, PiecewiseCdf};
+use crate::stats::ks_exact::ks_2samp_pvalue;
 use crate::stats::moments::Moments;
 use crate::stats::pvalues::ks_two_sample_pvalue;
+
+/// Evidently's floor under the reference std of normalised Wasserstein.
+const MIN_STD: f64 = 0.001;
+/// The exact KS p-value costs up to n_ref x n_cur steps: a window computes
+/// it (as scipy's default does) when the reference has at most this many
+/// values, where KS is the automatic method, and the asymptotic one above.
+const EXACT_KS_MAX_REFERENCE: u64 = 1000;
 
 /// The reference side: its profile and its distribution (exact when the data
 /// was at hand, else as exact as the profile allows).
@@ -27,17 +38,6 @@ impl NumericReference {
         let cdf = profile.cdf();
         NumericReference { profile, cdf }
     }
-
-    /// From the raw column: an exact distribution.
-    pub fn from_values(values: Vec<f64>) -> Self {
-        let rows = values.len();
-        let sorted = sorted_finite(values);
-        let profile = NumericProfile::from_sorted(&sorted, (rows - sorted.len()) as u64);
-        NumericReference {
-            profile,
-            cdf: PiecewiseCdf::from_sorted(&sorted),
-        }
-    }
 }
 
 /// The current side: distribution, counts on the reference bins, summary.
@@ -49,6 +49,9 @@ pub struct NumericCurrent {
     pub bin_counts: Vec<f64>,
     /// Count, missing and moments.
     pub summary: Summary,
+    /// The distinct values, ascending, when there are at most
+    /// [`MAX_EXACT_VALUES`].
+    pub values: Option<Vec<f64>>,
 }
 
 impl NumericCurrent {
@@ -70,6 +73,10 @@ impl NumericCurrent {
             cdf,
             bin_counts,
             summary: Summary::numeric(&sketch.moments, sketch.missing),
+            values: sketch
+                .exact
+                .as_ref()
+                .map(|values| values.iter().map(|(v, _)| *v).collect()),
         }
     }
 
@@ -83,10 +90,13 @@ impl NumericCurrent {
             bins.add(*x);
             moments.add(*x);
         }
+        let mut distinct = sorted.clone();
+        distinct.dedup();
         NumericCurrent {
             cdf: PiecewiseCdf::from_sorted(&sorted),
             bin_counts: bins.counts().iter().map(|n| *n as f64).collect(),
             summary: Summary::numeric(&moments, (rows - sorted.len()) as u64),
+            values: (distinct.len() <= MAX_EXACT_VALUES).then_some(distinct),
         }
     }
 }
@@ -99,30 +109,19 @@ pub fn numeric_drift(
     choice: Choice,
 ) -> Result<FeatureDrift, MethodError> {
     let profile = &reference.profile;
-    let binary = profile.unique <= 2;
-    let method = match choice.method {
-        Some(Method::ZTest) if !binary => {
-            return Err(MethodError {
-                method: "ztest",
-                feature: name.into(),
-                why: format!(
-                    "it needs a binary feature, the reference has {} values; use ks or wasserstein",
-                    profile.unique
-                ),
-            })
-        }
-        Some(method) => method,
-        None => auto_method(
-            Kind::Numeric,
-            profile.summary.count + profile.summary.missing,
-            profile.unique,
-        ),
-    };
+    let values = values_together(profile, current);
+    let method = choose_method(
+        name,
+        Kind::Numeric,
+        choice.method,
+        profile.summary.count,
+        values,
+    )?;
     let sides = (reference.profile.summary, current.summary);
     let statistics = if sides.0.count == 0 || sides.1.count == 0 {
         Statistics::default()
     } else {
-        statistics(reference, current, method == Method::ChiSquare)
+        statistics(reference, current, values, method == Method::ChiSquare)
     };
     Ok(decide(
         name,
@@ -134,34 +133,54 @@ pub fn numeric_drift(
     ))
 }
 
+/// Distinct values of reference and current together, as Evidently counts
+/// them; exact whenever it matters (at most [`MAX_EXACT_VALUES`] a side).
+fn values_together(profile: &NumericProfile, current: &NumericCurrent) -> u64 {
+    match (&profile.values, &current.values) {
+        (Some(reference), Some(current)) => {
+            let mut all: Vec<f64> = reference.iter().map(|(v, _)| *v).collect();
+            all.extend(current);
+            all.sort_unstable_by(f64::total_cmp);
+            all.dedup();
+            all.len() as u64
+        }
+        // One side has more distinct values than the rules ever look at.
+        _ => profile.unique.max(MAX_EXACT_VALUES as u64 + 1),
+    }
+}
+
 fn statistics(
     reference: &NumericReference,
     current: &NumericCurrent,
+    values: u64,
     chi2_forced: bool,
 ) -> Statistics {
     let profile = &reference.profile;
     let (n_ref, n_cur) = (profile.summary.count, current.summary.count);
     let ks = ks_statistic(&reference.cdf, &current.cdf);
     let w = wasserstein(&reference.cdf, &current.cdf);
-    // A constant reference has no spread to normalise by: the raw distance stands.
-    let std = profile.summary.std.unwrap_or(0.0);
+    let std = profile.summary.std.unwrap_or(0.0).max(MIN_STD);
     let shares = current
         .bin_counts
         .iter()
         .map(|c| c / n_cur as f64)
         .collect::<Vec<_>>();
-    let chi2 = (profile.unique <= 5 || chi2_forced)
+    let chi2 = (values <= 5 || chi2_forced)
         .then(|| chi_square(&profile.bin_frequencies, &current.bin_counts));
-    let z_p_value = (profile.unique <= 2).then(|| {
+    let z_p_value = (values <= 2).then(|| {
         let first_ref = profile.bin_frequencies.first().copied().unwrap_or(0.0) * n_ref as f64;
         let first_cur = current.bin_counts.first().copied().unwrap_or(0.0);
         two_proportion_z_test(first_ref, n_ref as f64, first_cur, n_cur as f64)
     });
     Statistics {
         ks_statistic: Some(ks),
-        ks_p_value: Some(ks_two_sample_pvalue(ks, n_ref, n_cur)),
+        ks_p_value: Some(if n_ref <= EXACT_KS_MAX_REFERENCE {
+            ks_2samp_pvalue(ks, n_ref, n_cur)
+        } else {
+            ks_two_sample_pvalue(ks, n_ref, n_cur)
+        }),
         wasserstein: Some(w),
-        wasserstein_normalized: Some(if std > 0.0 { w / std } else { w }),
+        wasserstein_normalized: Some(w / std),
         psi: Some(psi(&profile.bin_frequencies, &shares)),
         jensen_shannon: Some(jensen_shannon(&profile.bin_frequencies, &shares)),
         chi2_statistic: chi2.map(|c| c.0),

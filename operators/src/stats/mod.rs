@@ -2,6 +2,7 @@
 
 pub mod bins;
 pub mod cdf;
+pub mod ks_exact;
 pub mod moments;
 pub mod pvalues;
 pub mod quantile;
