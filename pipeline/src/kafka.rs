@@ -224,3 +224,30 @@ pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
         .create_with_context(Quiet)
         .map_err(|e| PipelineError::kafka("creating the producer", e))
 }
+
+/// How long a one-shot request (metadata, watermarks) waits for a busy
+/// broker before its error reaches the user. tansu serves a fetch of large
+/// records by reading the partition's tail, and meanwhile answers metadata
+/// in tens of seconds: that is slow, not down.
+pub const PATIENCE: Duration = Duration::from_secs(90);
+/// One attempt's share of [`PATIENCE`].
+const ATTEMPT: Duration = Duration::from_secs(15);
+
+/// Runs `request` (given its timeout) until it succeeds or [`PATIENCE`] has
+/// passed, logging each retry with `what`; returns the last error.
+pub fn patiently<T>(
+    what: &str,
+    mut request: impl FnMut(Duration) -> rdkafka::error::KafkaResult<T>,
+) -> rdkafka::error::KafkaResult<T> {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match request(left.min(ATTEMPT)) {
+            Ok(answer) => return Ok(answer),
+            Err(error) if left > ATTEMPT => {
+                tracing::info!(%error, "{what}: no answer yet; retrying");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}

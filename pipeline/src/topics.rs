@@ -149,28 +149,15 @@ fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>
         .map_err(|e| PipelineError::kafka("creating the admin client", e))
 }
 
-/// The cluster's metadata. A busy or restarting broker gets three tries
-/// before the error reaches the user.
+/// The cluster's metadata; a busy broker is waited for
+/// ([`crate::kafka::patiently`]) before the error reaches the user.
 fn fetch_metadata(
     admin: &AdminClient<DefaultClientContext>,
     kafka: &KafkaConfig,
 ) -> Result<Metadata, PipelineError> {
-    let mut attempt = 1;
-    loop {
-        match admin.inner().fetch_metadata(None, METADATA_TIMEOUT) {
-            Ok(metadata) => return Ok(metadata),
-            Err(error) if attempt < 3 => {
-                tracing::info!(brokers = %kafka.brokers, %error, "no metadata yet; retrying");
-                attempt += 1;
-            }
-            Err(e) => {
-                return Err(PipelineError::kafka(
-                    &format!("reading metadata from {}", kafka.brokers),
-                    e,
-                ))
-            }
-        }
-    }
+    let what = format!("reading metadata from {}", kafka.brokers);
+    crate::kafka::patiently(&what, |timeout| admin.inner().fetch_metadata(None, timeout))
+        .map_err(|e| PipelineError::kafka(&what, e))
 }
 
 fn partition_count_in(metadata: &Metadata, topic: &str) -> Option<i32> {

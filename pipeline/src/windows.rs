@@ -117,9 +117,10 @@ pub fn read_all(
     let mut remaining = 0;
     let mut ends = BTreeMap::new();
     for partition in 0..partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, timeout)
-            .map_err(|e| PipelineError::kafka("reading window-metrics offsets", e))?;
+        let (low, high) = crate::kafka::patiently("reading window-metrics offsets", |t| {
+            consumer.fetch_watermarks(topic, partition, t)
+        })
+        .map_err(|e| PipelineError::kafka("reading window-metrics offsets", e))?;
         if high > low {
             remaining += 1;
             ends.insert(partition, high);
