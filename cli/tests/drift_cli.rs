@@ -53,13 +53,14 @@ fn write_csv(path: &Path, rows: usize, shift: f64, new_category: bool) {
     std::fs::write(path, text).unwrap();
 }
 
-const EXPECTED_KEYS: [&str; 16] = [
+const EXPECTED_KEYS: [&str; 17] = [
     "name",
     "kind",
     "method",
     "score",
     "threshold",
     "drift_detected",
+    "status",
     "ks_statistic",
     "ks_p_value",
     "wasserstein",

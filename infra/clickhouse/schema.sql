@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS mlobs.feature_drift (
     score Nullable(Float64),
     threshold Float64,
     drifted UInt8,
+    status String DEFAULT 'ok', -- ok, drifted, missing, not_monitored (added after release: see ADDED_COLUMNS in migrate.rs)
     ks_statistic Nullable(Float64),
     ks_p_value Nullable(Float64),
     wasserstein Nullable(Float64),

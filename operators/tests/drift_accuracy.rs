@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use mlobs_operators::baseline::{Baseline, ColumnData};
 use mlobs_operators::drift::dataset::{columns_drift, samples_drift, window_drift, Reference};
 use mlobs_operators::drift::samples::Sample;
-use mlobs_operators::drift::{DriftOptions, FeatureDrift, Kind};
+use mlobs_operators::drift::{DriftOptions, FeatureDrift, Kind, Status};
 use mlobs_operators::sketch::{CategoricalSketch, FeatureSketch, FeatureSpec, NumericSketch};
 use mlobs_testkit::TestRng;
 
@@ -250,16 +250,22 @@ fn degenerate_columns_give_defined_results() {
         let current = vec![("x".to_string(), ColumnData::Numeric(current))];
         let report = file_mode(&reference, current, &options);
         let f = &report.features[0];
-        assert!(f.drift_detected, "a feature that disappeared has drifted");
+        assert_eq!(
+            f.status,
+            Status::Missing,
+            "a feature that disappeared is missing"
+        );
+        assert!(!f.drift_detected && !report.dataset_drift);
         assert_eq!((f.score, f.statistics.ks_statistic), (None, None));
         let json = serde_json::to_string(&report).unwrap();
         assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
     }
     let empty = vec![("x".to_string(), ColumnData::Numeric(vec![f64::NAN; 5]))];
     let report = file_mode(&empty, empty.clone(), &options);
-    assert!(
-        !report.features[0].drift_detected,
-        "nothing on either side: nothing drifted"
+    assert_eq!(
+        report.features[0].status,
+        Status::NotMonitored,
+        "nothing in the reference: nothing to test"
     );
     let constant = vec![("x".to_string(), ColumnData::Numeric(vec![4.0; 20]))];
     let report = file_mode(&constant, constant.clone(), &options);
@@ -284,4 +290,45 @@ fn file_mode(
         .map(|(name, data)| (name.clone(), Sample::from_column(data.clone())))
         .collect();
     samples_drift(&samples, current, options).unwrap()
+}
+
+#[test]
+fn a_feature_that_stops_arriving_is_missing_and_a_window_without_features_is_not_monitored() {
+    let reference = vec![
+        (
+            "a".to_string(),
+            ColumnData::Numeric((0..500).map(f64::from).collect()),
+        ),
+        (
+            "b".to_string(),
+            ColumnData::Numeric((0..500).map(|i| f64::from(i % 7)).collect()),
+        ),
+    ];
+    let baseline = Reference::from_baseline(&Baseline::build(&reference));
+    let options = DriftOptions::default();
+    let FeatureSpec::Numeric(spec) = Baseline::build(&reference).spec("a").unwrap() else {
+        unreachable!("numeric")
+    };
+    let mut a = NumericSketch::new(&spec);
+    (0..500).for_each(|i| a.add(Some(f64::from(i)), &spec));
+    // Only a arrives: b is missing, a is tested.
+    let sketches = BTreeMap::from([("a".to_string(), FeatureSketch::Numeric(a))]);
+    let report = window_drift(&baseline, &sketches, 500, &options).unwrap();
+    let status = |name: &str| {
+        report
+            .features
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap()
+            .status
+    };
+    assert_eq!((status("a"), status("b")), (Status::Ok, Status::Missing));
+    assert!(!report.dataset_drift);
+    // Nothing arrives at all (features hashed): neither is monitored.
+    let report = window_drift(&baseline, &BTreeMap::new(), 300, &options).unwrap();
+    assert!(report
+        .features
+        .iter()
+        .all(|f| f.status == Status::NotMonitored));
+    assert_eq!((report.dataset_drift, report.share_drifted), (false, 0.0));
 }

@@ -65,6 +65,8 @@ pub struct DriftView {
     pub threshold: f64,
     /// The verdict.
     pub drift_detected: bool,
+    /// ok, drifted, missing or not_monitored.
+    pub status: String,
 }
 
 impl From<&WindowMetrics> for WindowView {
@@ -93,6 +95,7 @@ impl From<&WindowMetrics> for WindowView {
                     score: d.score,
                     threshold: d.threshold,
                     drift_detected: d.drift_detected,
+                    status: d.status.clone(),
                 })
                 .collect(),
         }

@@ -67,8 +67,10 @@ avro_record!(
     "../window_metrics.avsc"
 );
 
-/// The schema files shipped in `schemas/`, by file name.
-pub const BUILTIN_SCHEMAS: [(&str, &str); 4] = [
+/// The schema files shipped in `schemas/`, by file name, and the earlier
+/// versions of them (`schemas/history/`) so that records written before an
+/// upgrade (a compacted topic keeps them) still decode.
+pub const BUILTIN_SCHEMAS: [(&str, &str); 5] = [
     (
         "prediction_event.avsc",
         include_str!("../prediction_event.avsc"),
@@ -81,6 +83,10 @@ pub const BUILTIN_SCHEMAS: [(&str, &str); 4] = [
     (
         "window_metrics.avsc",
         include_str!("../window_metrics.avsc"),
+    ),
+    (
+        "history/window_metrics.v1.avsc",
+        include_str!("../history/window_metrics.v1.avsc"),
     ),
 ];
 

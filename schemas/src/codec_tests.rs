@@ -110,6 +110,7 @@ fn window_metrics() -> WindowMetrics {
             score: Some(0.02),
             threshold: 0.1,
             drift_detected: false,
+            status: "ok".into(),
             ks_statistic: Some(0.01),
             ks_p_value: Some(0.9),
             wasserstein: Some(0.2),
@@ -337,4 +338,19 @@ fn ten_thousand_random_byte_strings_give_typed_errors_and_no_panic() {
         failures > 7_000,
         "only {failures} of 10,000 random inputs were rejected"
     );
+}
+
+#[test]
+fn window_records_written_before_the_status_field_still_decode() {
+    // The window above as the previous schema wrote it: no `status`.
+    let mut old = serde_json::to_value(window_metrics()).unwrap();
+    old["drift"][0].as_object_mut().unwrap().remove("status");
+    let v1: Schema = BUILTIN_SCHEMAS[4].1.parse().unwrap();
+    let mut bytes = vec![0xC3, 0x01];
+    bytes.extend_from_slice(v1.rabin_fingerprint());
+    let config = &mut serde_avro_fast::ser::SerializerConfig::new(&v1);
+    bytes.extend(serde_avro_fast::to_datum_vec(&old, config).unwrap());
+    let decoded: WindowMetrics = WriterSchemas::builtin().decode(&bytes).unwrap();
+    assert_eq!(decoded.drift[0].status, "ok");
+    assert_eq!(decoded.drift[0].feature, window_metrics().drift[0].feature);
 }

@@ -222,6 +222,10 @@ pub struct WindowMetrics {
     pub drift: Vec<FeatureDriftResult>,
 }
 
+fn tested_ok() -> String {
+    "ok".into()
+}
+
 /// One feature's drift in a window (schema `io.mlobs.FeatureDriftResult`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureDriftResult {
@@ -237,6 +241,10 @@ pub struct FeatureDriftResult {
     pub threshold: f64,
     /// The verdict.
     pub drift_detected: bool,
+    /// ok, drifted, missing or not_monitored (`ok` in records written
+    /// before the field existed, when every reported feature was tested).
+    #[serde(default = "tested_ok")]
+    pub status: String,
     /// KS statistic.
     pub ks_statistic: Option<f64>,
     /// KS p-value.

@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod events;
+pub mod features_hash;
 pub mod kafka;
 pub mod logger;
 pub mod time;
@@ -13,7 +14,7 @@ pub use events::{
     AlertEvent, AlertEvidence, AlertStatus, FeatureDriftResult, FeatureValue, GroundTruthEvent,
     Outcome, PredictionError, PredictionEvent, ResourceUsage, Severity, WindowMetrics,
 };
-pub use logger::{Logged, LoggerConfig, LoggerStats, PredictionLogger};
+pub use logger::{Logged, LoggerConfig, LoggerError, LoggerStats, PredictionLogger};
 
 /// A writer schema that cannot be used.
 #[derive(Debug, thiserror::Error)]

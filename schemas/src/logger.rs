@@ -6,7 +6,6 @@
 //! is slow or down) the event is dropped and counted, never waited for.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -17,10 +16,10 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::ClientContext;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::codec::Encoder;
-use crate::events::{FeatureValue, PredictionEvent};
+use crate::events::PredictionEvent;
+use crate::features_hash::{features_hash, hash_key, HASH_KEY_ENV};
 use crate::kafka::producer_config;
 
 /// How the logger reaches Kafka and how much it may buffer.
@@ -33,8 +32,12 @@ pub struct LoggerConfig {
     pub topic: String,
     /// Events that may wait in memory; beyond this `log` drops.
     pub queue_capacity: usize,
-    /// Omit raw features and send only their hash.
+    /// Omit raw features and send only their keyed hash (see
+    /// [`crate::features_hash`]).
     pub privacy_mode: bool,
+    /// The secret the hash is keyed with; empty: `MLOBS_PRIVACY_HASH_KEY`.
+    /// Required in privacy mode. Keep it out of files in the repository.
+    pub privacy_hash_key: String,
     /// How long librdkafka waits to fill a batch, in milliseconds.
     pub linger_ms: u32,
     /// librdkafka settings passed through unchanged (security, SASL, SSL...).
@@ -48,6 +51,7 @@ impl Default for LoggerConfig {
             topic: "mlobs.predictions".into(),
             queue_capacity: 10_000,
             privacy_mode: false,
+            privacy_hash_key: String::new(),
             linger_ms: 20,
             librdkafka: BTreeMap::new(),
         }
@@ -108,10 +112,18 @@ impl Counters {
     }
 }
 
-/// Error starting a logger (an invalid librdkafka setting, typically).
+/// Error starting a logger.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start the prediction logger: {0}; check `brokers` and the `librdkafka` settings")]
-pub struct LoggerError(#[from] KafkaError);
+pub enum LoggerError {
+    /// An invalid librdkafka setting, typically.
+    #[error(
+        "cannot start the prediction logger: {0}; check `brokers` and the `librdkafka` settings"
+    )]
+    Kafka(#[from] KafkaError),
+    /// Privacy mode without a key to hash with.
+    #[error("cannot start the prediction logger: privacy mode needs a hash key; set `privacy_hash_key` or the environment variable {HASH_KEY_ENV} (keep it out of files in the repository)")]
+    NoHashKey,
+}
 
 /// Non-blocking, batching producer of prediction events.
 pub struct PredictionLogger {
@@ -125,6 +137,11 @@ impl PredictionLogger {
     /// Connects lazily (librdkafka retries in the background) and starts the
     /// sending thread. Fails only on invalid settings.
     pub fn start(config: LoggerConfig) -> Result<Self, LoggerError> {
+        let hash_key = match hash_key(Some(&config.privacy_hash_key)) {
+            Some(key) => Some(key.into_bytes()),
+            None if config.privacy_mode => return Err(LoggerError::NoHashKey),
+            None => None,
+        };
         let counters = Arc::new(Counters::default());
         let mut client = producer_config(&config.brokers, &config.librdkafka);
         client.set("linger.ms", config.linger_ms.to_string()).set(
@@ -138,7 +155,7 @@ impl PredictionLogger {
         let sender = Sender {
             producer,
             topic: config.topic,
-            privacy_mode: config.privacy_mode,
+            hash_key: hash_key.filter(|_| config.privacy_mode),
             counters: counters.clone(),
             shutdown_deadline: shutdown_deadline.clone(),
         };
@@ -208,7 +225,8 @@ impl ProducerContext for DeliveryCounter {
 struct Sender {
     producer: BaseProducer<DeliveryCounter>,
     topic: String,
-    privacy_mode: bool,
+    /// Set in privacy mode: the key features are hashed with.
+    hash_key: Option<Vec<u8>>,
     counters: Arc<Counters>,
     shutdown_deadline: Arc<std::sync::Mutex<Option<Instant>>>,
 }
@@ -219,8 +237,8 @@ impl Sender {
         loop {
             match receiver.recv_timeout(Duration::from_millis(50)) {
                 Ok(mut event) => {
-                    if self.privacy_mode {
-                        withhold_features(&mut event);
+                    if let Some(key) = &self.hash_key {
+                        withhold_features(&mut event, key);
                     }
                     match encoder.encode(&event) {
                         Ok(payload) => {
@@ -275,19 +293,9 @@ impl Sender {
     }
 }
 
-/// Replaces the raw features with the hex SHA-256 of their canonical form:
-/// `name=value;` per feature in name order, a number in Rust's shortest
-/// round-trip notation, a string as is, a missing value as empty.
-pub fn withhold_features(event: &mut PredictionEvent) {
-    let mut canonical = String::new();
-    for (name, value) in &event.features {
-        let _ = match value {
-            Some(FeatureValue::Numeric(x)) => write!(canonical, "{name}={x};"),
-            Some(FeatureValue::Categorical(s)) => write!(canonical, "{name}={s};"),
-            None => write!(canonical, "{name}=;"),
-        };
-    }
-    let digest = Sha256::digest(canonical.as_bytes());
-    event.features_hash = Some(digest.iter().map(|b| format!("{b:02x}")).collect());
+/// Replaces the raw features with their keyed hash
+/// ([`features_hash`]): the event keeps no raw value.
+pub fn withhold_features(event: &mut PredictionEvent, key: &[u8]) {
+    event.features_hash = Some(features_hash(key, &event.features));
     event.features.clear();
 }

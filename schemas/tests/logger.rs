@@ -78,10 +78,12 @@ fn ten_thousand_events_arrive_once_each() {
 fn privacy_mode_sends_a_hash_instead_of_features() {
     let topic = unique_name("logger-privacy");
     create_topics(&[&topic], 1);
+    let key = "a secret of this test";
     let logger = PredictionLogger::start(LoggerConfig {
         brokers: brokers(),
         topic: topic.clone(),
         privacy_mode: true,
+        privacy_hash_key: key.into(),
         ..LoggerConfig::default()
     })
     .unwrap();
@@ -107,6 +109,48 @@ fn privacy_mode_sends_a_hash_instead_of_features() {
     assert_ne!(
         events[0].features_hash, events[1].features_hash,
         "different features, same hash"
+    );
+    // Another SDK gets the same hashes: fastavro's encoding, Python's HMAC.
+    let as_json = |v: &Option<FeatureValue>| match v {
+        Some(FeatureValue::Numeric(x)) => serde_json::json!(x),
+        Some(FeatureValue::Categorical(s)) => serde_json::json!(s),
+        None => serde_json::Value::Null,
+    };
+    let features: Vec<serde_json::Value> = [1, 2]
+        .iter()
+        .map(|i| {
+            let features = event(*i).features;
+            features
+                .iter()
+                .map(|(k, v)| (k.clone(), as_json(v)))
+                .collect()
+        })
+        .collect();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/features_hash.py");
+    let python = mlobs_testkit::run_reference_python(
+        &script,
+        &serde_json::json!({"key": key, "features": features}).to_string(),
+    );
+    let theirs: Vec<String> = serde_json::from_str(&python).unwrap();
+    let ours: Vec<String> = events
+        .iter()
+        .map(|e| e.features_hash.clone().unwrap())
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn privacy_mode_without_a_key_does_not_start() {
+    let error = PredictionLogger::start(LoggerConfig {
+        privacy_mode: true,
+        ..LoggerConfig::default()
+    })
+    .err()
+    .expect("no key, no logger");
+    assert!(
+        matches!(error, mlobs_schemas::LoggerError::NoHashKey),
+        "{error}"
     );
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::categorical::{categorical_drift, CategoricalCurrent};
 use super::numeric::{numeric_drift, NumericCurrent, NumericReference};
 use super::samples::{sample_drift, Sample};
-use super::{DriftOptions, DriftReport, Kind, MethodError, Summary};
+use super::{DriftOptions, DriftReport, FeatureDrift, Kind, MethodError, Summary};
 use crate::baseline::{Baseline, CategoricalProfile, ColumnData, FeatureProfile};
 use crate::sketch::FeatureSketch;
 use crate::stats::cdf::PiecewiseCdf;
@@ -145,7 +145,9 @@ pub fn columns_drift(
 
 /// Tests every reference feature against a window's sketches. `rows` is the
 /// number of predictions in the window: a feature absent from some events
-/// counts as missing there.
+/// counts as missing there. A window where no prediction carried any
+/// feature value (features hashed for privacy) tests nothing: every feature
+/// is `not_monitored`, never drifted or missing.
 pub fn window_drift(
     reference: &Reference,
     sketches: &BTreeMap<String, FeatureSketch>,
@@ -193,6 +195,9 @@ pub fn window_drift(
             }
         };
         results.push(result);
+    }
+    if !sketches.values().any(|s| s.count() > 0) {
+        results.iter_mut().for_each(FeatureDrift::not_monitored);
     }
     Ok(DriftReport::new(results, options.dataset_share))
 }

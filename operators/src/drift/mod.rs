@@ -7,9 +7,8 @@
 //!
 //! Every statistic of a feature's kind is computed whichever method decides;
 //! statistics that do not apply to the kind are `None` (JSON null). When one
-//! side has no values at all the statistics are `None` as well, and the
-//! feature counts as drifted exactly when one side is empty and the other is
-//! not (a feature that disappeared, or appeared).
+//! side has no values at all the statistics are `None` as well and the
+//! feature is not tested: its [`Status`] says why.
 
 pub mod categorical;
 pub mod dataset;
@@ -109,6 +108,40 @@ impl Kind {
             Kind::Numeric => "numeric",
             Kind::Categorical => "categorical",
         }
+    }
+}
+
+/// What became of a feature: tested (ok or drifted), or not, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Tested; no drift.
+    Ok,
+    /// Tested; its distribution drifted.
+    Drifted,
+    /// The reference has it, the current data does not, while other
+    /// features still arrive: an upstream change, not a distribution shift.
+    Missing,
+    /// Nothing to test: no values in the reference, or no feature values at
+    /// all in the current data (a model whose features are hashed for
+    /// privacy).
+    NotMonitored,
+}
+
+impl Status {
+    /// The name used in JSON, ClickHouse and Avro.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Drifted => "drifted",
+            Status::Missing => "missing",
+            Status::NotMonitored => "not_monitored",
+        }
+    }
+
+    /// True when the feature was tested (ok or drifted).
+    pub fn is_tested(self) -> bool {
+        matches!(self, Status::Ok | Status::Drifted)
     }
 }
 
@@ -256,8 +289,10 @@ pub struct FeatureDrift {
     pub score: Option<f64>,
     /// Threshold applied to the score.
     pub threshold: f64,
-    /// The verdict.
+    /// The verdict: the status is `drifted`.
     pub drift_detected: bool,
+    /// Tested (ok, drifted) or why not (missing, not_monitored).
+    pub status: Status,
     /// Every statistic of the kind.
     #[serde(flatten)]
     pub statistics: Statistics,
@@ -265,6 +300,14 @@ pub struct FeatureDrift {
     pub reference: Summary,
     /// The current side.
     pub current: Summary,
+}
+
+impl FeatureDrift {
+    /// Marks the feature as not tested, whatever its data said.
+    pub fn not_monitored(&mut self) {
+        self.status = Status::NotMonitored;
+        self.drift_detected = false;
+    }
 }
 
 /// A method that cannot be applied to a feature.
@@ -292,9 +335,11 @@ fn decide(
         .threshold
         .unwrap_or_else(|| method.default_threshold());
     let score = statistics.score(method);
-    let drift_detected = match score {
-        Some(score) => method.detects(score, threshold),
-        None => (sides.0.count == 0) != (sides.1.count == 0),
+    let status = match score {
+        _ if sides.0.count == 0 => Status::NotMonitored,
+        _ if sides.1.count == 0 => Status::Missing,
+        Some(score) if method.detects(score, threshold) => Status::Drifted,
+        _ => Status::Ok,
     };
     FeatureDrift {
         name: name.to_string(),
@@ -302,7 +347,8 @@ fn decide(
         method,
         score,
         threshold,
-        drift_detected,
+        drift_detected: status == Status::Drifted,
+        status,
         statistics,
         reference: sides.0,
         current: sides.1,
@@ -312,11 +358,12 @@ fn decide(
 /// The dataset-level result: every feature, drifted ones first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftReport {
-    /// True when at least `dataset_share` of the features drifted.
+    /// True when at least `dataset_share` of the tested features drifted.
     pub dataset_drift: bool,
     /// How many features drifted.
     pub drifted_features: usize,
-    /// drifted_features / features (0 without features).
+    /// drifted_features / tested features (0 when none was tested): a
+    /// missing or unmonitored feature is neither drifted nor stable.
     pub share_drifted: f64,
     /// Per feature, drifted first, then by name.
     pub features: Vec<FeatureDrift>,
@@ -331,13 +378,14 @@ impl DriftReport {
                 .then_with(|| a.name.cmp(&b.name))
         });
         let drifted_features = features.iter().filter(|f| f.drift_detected).count();
-        let share_drifted = if features.is_empty() {
+        let tested = features.iter().filter(|f| f.status.is_tested()).count();
+        let share_drifted = if tested == 0 {
             0.0
         } else {
-            drifted_features as f64 / features.len() as f64
+            drifted_features as f64 / tested as f64
         };
         DriftReport {
-            dataset_drift: !features.is_empty() && share_drifted >= dataset_share,
+            dataset_drift: tested > 0 && share_drifted >= dataset_share,
             drifted_features,
             share_drifted,
             features,

@@ -37,6 +37,14 @@ impl FeatureSketch {
         }
     }
 
+    /// Values (not missing ones) it has seen.
+    pub fn count(&self) -> u64 {
+        match self {
+            FeatureSketch::Numeric(s) => s.moments.count(),
+            FeatureSketch::Categorical(s) => s.count,
+        }
+    }
+
     /// Folds `other` in. A sketch of the other kind (a source that saw
     /// the feature as numbers where this one saw labels) adds its values as
     /// missing: they cannot be compared with this kind's values.

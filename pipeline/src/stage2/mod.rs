@@ -146,6 +146,7 @@ fn feature_result(f: &FeatureDrift) -> FeatureDriftResult {
         score: f.score,
         threshold: f.threshold,
         drift_detected: f.drift_detected,
+        status: f.status.name().to_string(),
         ks_statistic: s.ks_statistic,
         ks_p_value: s.ks_p_value,
         wasserstein: s.wasserstein,
@@ -199,9 +200,11 @@ mod tests {
         assert!(labels_only.drift.is_empty());
         assert!(!labels_only.dataset_drift);
 
-        // With predictions but no values of x, x did drift (it vanished).
+        // Predictions without any feature value (hashed for privacy): x is
+        // not monitored, and nothing drifted.
         let no_values = window_metrics(&window(5, 5), Some(&baseline), &options);
         assert_eq!(no_values.drift.len(), 1);
-        assert!(no_values.drift[0].drift_detected);
+        assert_eq!(no_values.drift[0].status, "not_monitored");
+        assert!(!no_values.drift[0].drift_detected && !no_values.dataset_drift);
     }
 }

@@ -16,6 +16,17 @@ pub const TABLES: [&str; 6] = [
     "agent_actions",
 ];
 
+/// Columns added after their table first shipped: (table, column, type and
+/// position). `CREATE TABLE IF NOT EXISTS` leaves an older table as it was
+/// and ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so [`migrate`]
+/// adds each one that `system.columns` lacks. The schema's CREATE
+/// statements already have them.
+pub const ADDED_COLUMNS: [(&str, &str, &str); 1] = [(
+    "feature_drift",
+    "status",
+    "String DEFAULT 'ok' AFTER drifted",
+)];
+
 /// The schema's statements without comments (ClickHouse's HTTP interface
 /// runs one statement per request), for the database `database` instead of
 /// the schema's `mlobs`.
@@ -36,13 +47,27 @@ pub fn statements(schema: &str, database: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies every statement of the schema; returns how many ran.
+/// Applies every statement of the schema and adds the columns an older
+/// table lacks; returns how many statements ran.
 pub fn migrate(clickhouse: &ClickHouse) -> Result<usize, ClickHouseError> {
-    let statements = statements(SCHEMA, clickhouse.database());
+    let database = clickhouse.database();
+    let statements = statements(SCHEMA, database);
     for statement in &statements {
         clickhouse.execute(statement)?;
     }
-    Ok(statements.len())
+    let mut ran = statements.len();
+    for (table, column, definition) in ADDED_COLUMNS {
+        let present = clickhouse.execute(&format!(
+            "SELECT count() FROM system.columns WHERE database = '{database}' AND table = '{table}' AND name = '{column}'"
+        ))?;
+        if present.trim() == "0" {
+            clickhouse.execute(&format!(
+                "ALTER TABLE {database}.{table} ADD COLUMN {column} {definition}"
+            ))?;
+            ran += 1;
+        }
+    }
+    Ok(ran)
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub struct Metrics {
     pub(super) accuracy: GaugeVec,
     pub(super) drift_score: GaugeVec,
     pub(super) drifted: GaugeVec,
+    pub(super) monitored: GaugeVec,
     pub(super) drift_share: GaugeVec,
     pub(super) window_end: GaugeVec,
     pub(super) lag: IntGaugeVec,
@@ -137,6 +138,11 @@ impl Metrics {
             drifted: gauge(
                 "model_feature_drifted",
                 "1 when the feature drifted in the newest window, else 0.",
+                &series(&["feature"]),
+            ),
+            monitored: gauge(
+                "model_feature_monitored",
+                "1 when the feature was tested in the newest window (status ok or drifted), 0 when it was missing or not monitored (no values to test, as with hashed features).",
                 &series(&["feature"]),
             ),
             drift_share: gauge(

@@ -69,6 +69,10 @@ impl Metrics {
             self.drifted
                 .with_label_values(&refs)
                 .set(f64::from(u8::from(d.drift_detected)));
+            let tested = d.status == "ok" || d.status == "drifted";
+            self.monitored
+                .with_label_values(&refs)
+                .set(f64::from(u8::from(tested)));
             if let Some(score) = d.score {
                 let scored = with(&[&d.feature, &d.method]);
                 let refs: Vec<&str> = scored.iter().map(String::as_str).collect();
