@@ -44,6 +44,39 @@ pub struct DeadLetter {
     pub reason: &'static str,
     /// What exactly was wrong (header `mlobs.error`).
     pub detail: String,
+    /// Set when private features were taken out of the payload (header
+    /// `mlobs.features_withheld`: `features` or `record`).
+    pub withheld: Option<&'static str>,
+}
+
+/// What privacy takes out of a dead letter.
+#[derive(Debug)]
+pub enum Withheld {
+    /// The event of a model in `hash` mode, re-encoded without its raw
+    /// features.
+    Features(Result<Vec<u8>, mlobs_schemas::EncodeError>),
+    /// A record that could not be decoded while some model is in `hash`
+    /// mode: whose it is (and so whether it is private) is unknown, so none
+    /// of its value is kept; the reason and the source offset are.
+    Record,
+}
+
+impl DeadLetter {
+    /// This letter with `withheld` applied to its payload.
+    pub fn withholding(mut self, withheld: Option<Withheld>) -> Self {
+        match withheld {
+            None => {}
+            Some(Withheld::Features(Ok(payload))) => {
+                self.payload = payload;
+                self.withheld = Some("features");
+            }
+            Some(Withheld::Features(Err(_)) | Withheld::Record) => {
+                self.payload = Vec::new();
+                self.withheld = Some("record");
+            }
+        }
+        self
+    }
 }
 
 /// Queues `letter` for the dead-letter topic.
@@ -56,6 +89,9 @@ pub fn send(
         ("mlobs.reason", letter.reason.to_string()),
         ("mlobs.error", letter.detail.clone()),
     ];
+    if let Some(withheld) = letter.withheld {
+        headers.push(("mlobs.features_withheld", withheld.to_string()));
+    }
     match &letter.origin {
         Origin::Input {
             input,

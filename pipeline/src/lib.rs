@@ -11,6 +11,7 @@ pub mod kafka;
 pub mod kafka_log;
 pub mod logging;
 pub mod outbox;
+pub mod privacy;
 pub mod replay;
 pub mod shutdown;
 pub mod sinks;

@@ -62,7 +62,8 @@ pub fn replay(
             None,
             &baselines,
             schemas.clone(),
-        );
+        )
+        .with_privacy(Arc::new(config.privacy.clone()));
         let mut effects = Effects::default();
         let ends = read_partition(
             &consumer,

@@ -85,8 +85,12 @@ fn write_baselines(dir: &Path, world: &mlobs_scenarios::World) -> anyhow::Result
     for (model, version, baseline) in world.baselines() {
         let folder = dir.join(&model);
         let path = folder.join(format!("{version}.json"));
+        // Written aside and renamed: a pipeline starting meanwhile reads the
+        // whole file or none.
+        let partial = folder.join(format!(".{version}.json.partial"));
         std::fs::create_dir_all(&folder)
-            .and_then(|()| std::fs::write(&path, baseline.to_json() + "\n"))
+            .and_then(|()| std::fs::write(&partial, baseline.to_json() + "\n"))
+            .and_then(|()| std::fs::rename(&partial, &path))
             .map_err(|e| bad_input!("cannot write baseline {}: {e}", path.display()))?;
     }
     Ok(())

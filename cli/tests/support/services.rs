@@ -97,6 +97,24 @@ impl Pipeline {
             .collect()
     }
 
+    /// The whole result of a query (`{db}` as in [`Pipeline::history`]) as
+    /// tab-separated text, however large.
+    pub fn history_text(&self, sql: &str) -> String {
+        let sql = sql.replace("{db}", &self.database()) + " FORMAT TSV";
+        let url = self
+            .env_value("MLOBS_CLICKHOUSE_URL")
+            .unwrap_or_else(|| CLICKHOUSE.to_string());
+        let mut response = http().post(format!("{url}/")).send(&sql).unwrap();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_string()
+            .unwrap();
+        assert!(response.status().is_success(), "{sql}: {body}");
+        body
+    }
+
     /// One number from the history (the first column of the first row).
     pub fn history_number(&self, sql: &str) -> f64 {
         let rows = self.history(sql);

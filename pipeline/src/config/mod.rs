@@ -50,6 +50,8 @@ pub struct Config {
     pub mlflow: MlflowConfig,
     /// Caps on distinct values that come from event data.
     pub limits: Limits,
+    /// Models whose raw features the pipeline must not keep.
+    pub privacy: crate::privacy::PrivacyConfig,
 }
 
 /// A configuration that cannot be used, with what to do about it.

@@ -202,6 +202,7 @@ fn new_worker(
         env.schemas.clone(),
     )
     .with_future_limit(env.config.windows.max_future_ms)
+    .with_privacy(Arc::new(env.config.privacy.clone()))
 }
 
 /// A partition's processing, with what it writes to.

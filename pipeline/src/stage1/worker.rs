@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::baselines::Baselines;
 use crate::config::Topics;
-use crate::dead_letters::{DeadLetter, Origin};
+use crate::dead_letters::{DeadLetter, Origin, Withheld};
+use crate::privacy::{PrivacyConfig, PrivacyMode};
 use crate::wire;
 
 /// The two inputs of a stage-1 partition.
@@ -109,6 +110,8 @@ pub struct PartitionWorker {
     /// per record, is plenty for a bound of an hour).
     clock_ms: Option<i64>,
     wall_ms: i64,
+    /// Which models' raw features are withheld on arrival.
+    privacy: Arc<PrivacyConfig>,
 }
 
 impl PartitionWorker {
@@ -142,7 +145,15 @@ impl PartitionWorker {
             max_future_ms: i64::MAX / 2,
             clock_ms: None,
             wall_ms: mlobs_schemas::time::now_ms(),
+            privacy: Arc::default(),
         }
+    }
+
+    /// Withholds the raw features of models in `hash` mode as soon as a
+    /// record is decoded (see [`crate::privacy`]).
+    pub fn with_privacy(mut self, privacy: Arc<PrivacyConfig>) -> Self {
+        self.privacy = privacy;
+        self
     }
 
     /// Refuses events stamped more than `max_future_ms` ahead of the clock
@@ -181,20 +192,37 @@ impl PartitionWorker {
             self.idle[input] = false;
             self.stage.set_idle(input, false);
         }
+        let mut withheld = None;
         let outcome = match record.input {
-            Input::Predictions => self
-                .schemas
-                .decode::<PredictionEvent>(record.payload)
-                .map_err(reject)
-                .and_then(|event| not_future(event.event_time, latest).map(|()| event))
-                .and_then(|event| {
-                    let joined = self
-                        .stage
-                        .on_prediction(&event)
-                        .map_err(|e| (e.reason, e.detail))?;
-                    effects.predictions.push(event);
-                    Ok(joined)
-                }),
+            Input::Predictions => match self.schemas.decode::<PredictionEvent>(record.payload) {
+                Ok(mut event) => {
+                    self.privacy.enforce(&mut event);
+                    let private = self.privacy.mode_of(&event.model) == PrivacyMode::Hash;
+                    let outcome = not_future(event.event_time, latest).and_then(|()| {
+                        self.stage
+                            .on_prediction(&event)
+                            .map_err(|e| (e.reason, e.detail))
+                    });
+                    match outcome {
+                        Ok(joined) => {
+                            effects.predictions.push(event);
+                            Ok(joined)
+                        }
+                        Err(error) => {
+                            if private {
+                                withheld = Some(Withheld::Features(mlobs_schemas::encode(&event)));
+                            }
+                            Err(error)
+                        }
+                    }
+                }
+                Err(error) => {
+                    if self.privacy.hashes_any() {
+                        withheld = Some(Withheld::Record);
+                    }
+                    Err(reject(error))
+                }
+            },
             Input::Labels => self
                 .schemas
                 .decode::<GroundTruthEvent>(record.payload)
@@ -208,17 +236,21 @@ impl PartitionWorker {
         };
         match outcome {
             Ok(joined) => effects.outcomes.extend(joined),
-            Err((reason, detail)) => effects.dead_letters.push(DeadLetter {
-                origin: Origin::Input {
-                    input: record.input,
-                    partition: self.partition as i32,
-                    offset: record.offset,
-                },
-                key: record.key.map(<[u8]>::to_vec),
-                payload: record.payload.to_vec(),
-                reason,
-                detail,
-            }),
+            Err((reason, detail)) => effects.dead_letters.push(
+                DeadLetter {
+                    origin: Origin::Input {
+                        input: record.input,
+                        partition: self.partition as i32,
+                        offset: record.offset,
+                    },
+                    key: record.key.map(<[u8]>::to_vec),
+                    payload: record.payload.to_vec(),
+                    reason,
+                    detail,
+                    withheld: None,
+                }
+                .withholding(withheld),
+            ),
         }
     }
 

@@ -154,6 +154,7 @@ impl HistoryWriter {
                 payload: row.to_vec(),
                 reason: "sink_rejected",
                 detail: error.to_string(),
+                withheld: None,
             });
             return Ok(());
         }
