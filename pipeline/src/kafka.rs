@@ -245,7 +245,7 @@ pub fn patiently<T>(
         match request(left.min(ATTEMPT)) {
             Ok(answer) => return Ok(answer),
             Err(error) if left > ATTEMPT => {
-                tracing::info!(%error, "{what}: no answer yet; retrying");
+                tracing::warn!(%error, "{what}: no answer yet; retrying");
             }
             Err(error) => return Err(error),
         }

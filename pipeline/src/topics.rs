@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
+use crate::kafka_log::Quiet;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
 use crate::config::KafkaConfig;
+use crate::kafka_log::Quiet;
 use crate::PipelineError;
 
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
@@ -143,16 +144,16 @@ pub fn partition_count(kafka: &KafkaConfig, topic: &str) -> Result<i32, Pipeline
     })
 }
 
-fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<DefaultClientContext>, PipelineError> {
+fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<Quiet>, PipelineError> {
     mlobs_schemas::kafka::client_config(&kafka.brokers, &kafka.librdkafka)
-        .create()
+        .create_with_context(Quiet)
         .map_err(|e| PipelineError::kafka("creating the admin client", e))
 }
 
 /// The cluster's metadata; a busy broker is waited for
 /// ([`crate::kafka::patiently`]) before the error reaches the user.
 fn fetch_metadata(
-    admin: &AdminClient<DefaultClientContext>,
+    admin: &AdminClient<Quiet>,
     kafka: &KafkaConfig,
 ) -> Result<Metadata, PipelineError> {
     let what = format!("reading metadata from {}", kafka.brokers);

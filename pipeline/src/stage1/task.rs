@@ -62,6 +62,7 @@ pub(super) fn run_task(
     else {
         return Ok(()); // revoked while restoring
     };
+    tracing::info!(next_offsets = ?worker.next_offsets(), "processing the partition");
     let mut outbox = Outbox::new(env.producer.clone(), env.shutdown.clone());
     let mut observer = Observer::new(partition, &env.sinks, &env.shutdown, &worker);
     let mut task = Task {
