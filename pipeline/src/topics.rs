@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::kafka_log::Quiet;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
