@@ -49,7 +49,9 @@ runs() {
     pids=()
     started=$(now)
     for i in $(seq "$instances"); do
-        "$MLOBS" run >"$work/run$instances-$sinks-$i.log" 2>&1 &
+        # Each instance its own identity in the groups (kafka.instance_id).
+        MLOBS_KAFKA_INSTANCE_ID="$run-$instances-$sinks-$i" \
+            "$MLOBS" run >"$work/run$instances-$sinks-$i.log" 2>&1 &
         pids+=($!)
     done
     ready() {
