@@ -6,7 +6,7 @@ JOBS ?= 2
 STACK := infra/stack.sh
 MLOBS := target/release/mlobs
 
-.PHONY: up down status clean-state build release test lint bench demo
+.PHONY: up down status clean-state deps build release test lint bench demo
 
 up:            ## install (once) and start Kafka, ClickHouse, Prometheus, Alertmanager, MLflow
 	$(STACK) up
@@ -20,20 +20,23 @@ status:        ## per service: running or not, port, version
 clean-state:   ## stop everything and delete all local data
 	$(STACK) clean-state
 
-build:
+deps:          ## what compiling needs besides Rust: the system OpenSSL for librdkafka's TLS (installed if missing)
+	infra/build-deps.sh
+
+build: deps
 	$(CARGO) build -j$(JOBS) --workspace
 
-release:
+release: deps
 	$(CARGO) build -j$(JOBS) --release -p mlobs-cli
 
-test: up       ## start the stack (with an empty broker), run every test against it, then check the stack scripts (ends with the stack down)
+test: deps up  ## start the stack (with an empty broker), run every test against it, then check the stack scripts (ends with the stack down)
 	# tansu keeps every record forever and cannot delete one topic (its
 	# DeleteTopics deletes them all): each run starts from an empty broker.
 	$(STACK) reset kafka
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
-lint:          ## clippy with warnings as errors, and formatting
+lint: deps    ## clippy with warnings as errors, and formatting
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 

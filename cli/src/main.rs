@@ -94,7 +94,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let kafka_failed = e.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<mlobs_pipeline::PipelineError>(),
+                    Some(mlobs_pipeline::PipelineError::Kafka { .. })
+                )
+            });
+            match mlobs_pipeline::kafka_log::security_hint(&config.kafka.librdkafka) {
+                Some(hint) if kafka_failed => eprintln!("error: {e:#}; {hint}"),
+                _ => eprintln!("error: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }

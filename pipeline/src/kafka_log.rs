@@ -3,7 +3,7 @@
 //! distinct message is logged at once, then at most every half minute with
 //! the number of repeats in between.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,61 @@ use rdkafka::types::RDKafkaErrorCode;
 
 /// How often one message is repeated in the log.
 const EVERY: Duration = Duration::from_secs(30);
+
+/// How long a TLS or SASL failure explains the failures that follow it.
+const SECURITY_RECENT: Duration = Duration::from_secs(120);
+
+/// The last TLS or SASL failure librdkafka reported, and when. Waiting does
+/// not cure those (a TLS client at a plain port, a wrong password), yet
+/// the operation that gives up reports only a timeout or "transport
+/// failure"; its error names this instead (see [`security_failure`]).
+static SECURITY: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+
+/// What to add to a failed Kafka operation's error when the cluster is
+/// reached through TLS or SASL (`security.protocol` in `librdkafka`, the
+/// `[kafka.librdkafka]` settings): such failures surface as timeouts or
+/// transport failures, and the setting is the likely cause. Names what
+/// librdkafka reported about TLS or SASL, when its log got that far.
+pub fn security_hint(librdkafka: &BTreeMap<String, String>) -> Option<String> {
+    let protocol = librdkafka.get("security.protocol")?;
+    if protocol.eq_ignore_ascii_case("plaintext") {
+        return None;
+    }
+    let said = security_failure()
+        .map(|failure| format!("; librdkafka said: {failure}"))
+        .unwrap_or_default();
+    Some(format!(
+        "kafka.librdkafka security.protocol is {protocol}: a broker port that does not speak it (TLS to a plain port), an untrusted certificate (ssl.ca.location) or refused credentials (sasl.*) fail like this{said}"
+    ))
+}
+
+/// The TLS or SASL failure librdkafka reported in the last two minutes,
+/// if any: what a failed Kafka operation most likely failed of.
+pub fn security_failure() -> Option<String> {
+    let last = SECURITY.lock().expect("not poisoned");
+    last.as_ref()
+        .filter(|(at, _)| at.elapsed() < SECURITY_RECENT)
+        .map(|(_, what)| what.clone())
+}
+
+/// Keeps `what` when it is about TLS or SASL.
+fn note_security(what: &str, code: Option<RDKafkaErrorCode>) {
+    let by_code = matches!(
+        code,
+        Some(
+            RDKafkaErrorCode::SSL
+                | RDKafkaErrorCode::Authentication
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+        )
+    );
+    if by_code
+        || ["SSL", "SASL", "certificate"]
+            .iter()
+            .any(|w| what.contains(w))
+    {
+        *SECURITY.lock().expect("not poisoned") = Some((Instant::now(), what.to_string()));
+    }
+}
 
 /// When each message was last logged, and how often it came since.
 static SEEN: LazyLock<Mutex<HashMap<String, (Instant, u64)>>> =
@@ -50,6 +105,7 @@ pub fn client_error(error: &KafkaError, reason: &str) {
         return;
     }
     let message = format!("{error}: {reason}");
+    note_security(&message, error.rdkafka_error_code());
     if let Some(repeats) = may_log(&message) {
         tracing::warn!(target: "librdkafka", repeats, "{message}");
     }
@@ -58,6 +114,16 @@ pub fn client_error(error: &KafkaError, reason: &str) {
 /// One of librdkafka's own log lines.
 pub fn client_log(level: RDKafkaLogLevel, facility: &str, message: &str) {
     let line = format!("{facility} {message}");
+    if matches!(
+        level,
+        RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error
+            | RDKafkaLogLevel::Warning
+    ) {
+        note_security(message, None);
+    }
     let Some(repeats) = may_log(&line) else {
         return;
     };
@@ -102,5 +168,29 @@ mod tests {
         assert_eq!(may_log(message), None);
         assert_eq!(may_log(message), None);
         assert_eq!(may_log("another message of this test"), Some(0));
+    }
+
+    #[test]
+    fn a_tls_failure_is_kept_for_the_errors_that_follow() {
+        client_log(
+            RDKafkaLogLevel::Warning,
+            "FAIL",
+            "ssl://127.0.0.1:9092/bootstrap: Connection setup timed out in state SSL_HANDSHAKE",
+        );
+        let kept = security_failure().unwrap();
+        assert!(kept.contains("SSL_HANDSHAKE"), "{kept}");
+        client_log(RDKafkaLogLevel::Warning, "FAIL", "Connection refused");
+        assert!(security_failure().unwrap().contains("SSL_HANDSHAKE"));
+        let mut settings = BTreeMap::new();
+        assert_eq!(security_hint(&settings), None);
+        settings.insert("security.protocol".to_string(), "SASL_SSL".to_string());
+        let hint = security_hint(&settings).unwrap();
+        assert!(
+            hint.starts_with("kafka.librdkafka security.protocol is SASL_SSL"),
+            "{hint}"
+        );
+        assert!(hint.contains("SSL_HANDSHAKE"), "{hint}");
+        settings.insert("security.protocol".to_string(), "plaintext".to_string());
+        assert_eq!(security_hint(&settings), None);
     }
 }

@@ -90,7 +90,7 @@ pub fn replay(
     let mut outbox = Outbox::new(crate::kafka::producer(kafka)?, shutdown.clone());
     let options = DriftOptions::default();
     let metrics = publish(&mut outbox, config, &baselines, &options, &results)?;
-    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], &shutdown);
+    let mut history = sinks.history_writer(&shutdown);
     for letter in record(&metrics, history.as_mut(), &sinks.metrics)? {
         dead_letters::send(&mut outbox, &config.kafka.topics, &letter)?;
     }

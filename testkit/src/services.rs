@@ -46,6 +46,38 @@ impl PrivateService {
         )
     }
 
+    /// A ClickHouse server of our own that also serves HTTPS
+    /// ([`PrivateService::https_url`]) with a certificate signed by a CA of
+    /// its own ([`PrivateService::ca_file`]), made by infra/clickhouse.
+    pub fn clickhouse_with_https() -> Self {
+        let (port, native, https) = (free_port(), free_port(), free_port());
+        Self::start(
+            "clickhouse",
+            port,
+            vec![
+                ("MLOBS_CLICKHOUSE_PORT", port.to_string()),
+                ("MLOBS_CLICKHOUSE_NATIVE_PORT", native.to_string()),
+                ("MLOBS_CLICKHOUSE_HTTPS_PORT", https.to_string()),
+            ],
+        )
+    }
+
+    /// `https://127.0.0.1:port` of a service started with HTTPS.
+    pub fn https_url(&self) -> String {
+        let port = self
+            .env
+            .iter()
+            .find(|(key, _)| key.ends_with("_HTTPS_PORT"))
+            .map(|(_, port)| port.clone())
+            .expect("a service started with HTTPS");
+        format!("https://127.0.0.1:{port}")
+    }
+
+    /// The PEM file of the CA that signed the service's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.data.join(self.service).join("tls/ca.crt")
+    }
+
     /// An MLflow server of our own (`http://127.0.0.1:port`).
     pub fn mlflow() -> Self {
         let port = free_port();

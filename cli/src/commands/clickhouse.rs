@@ -21,7 +21,7 @@ enum Action {
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     match args.action {
         Action::Migrate => {
-            let clickhouse = ClickHouse::from_config(&config.clickhouse).ok_or_else(|| {
+            let clickhouse = ClickHouse::from_config(&config.clickhouse)?.ok_or_else(|| {
                 bad_input!("clickhouse.url is empty (the history is off); set it to migrate")
             })?;
             let statements = migrate::migrate(&clickhouse)?;

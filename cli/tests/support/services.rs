@@ -11,8 +11,12 @@ use super::{Pipeline, WindowCounts};
 
 /// The local Prometheus (started by `make up`).
 const PROMETHEUS: &str = "http://127.0.0.1:9090";
-/// The local ClickHouse (started by `make up`).
-const CLICKHOUSE: &str = "http://127.0.0.1:8123";
+/// The local ClickHouse (started by `make up`), unless the tests run
+/// against another one (`MLOBS_CLICKHOUSE_URL`, which the `mlobs`
+/// processes they start inherit too).
+fn clickhouse() -> String {
+    std::env::var("MLOBS_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into())
+}
 
 fn http() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -88,7 +92,7 @@ impl Pipeline {
         let sql = sql.replace("{db}", &self.database()) + " FORMAT JSONEachRow";
         let url = self
             .env_value("MLOBS_CLICKHOUSE_URL")
-            .unwrap_or_else(|| CLICKHOUSE.to_string());
+            .unwrap_or_else(clickhouse);
         let mut response = http().post(format!("{url}/")).send(&sql).unwrap();
         let body = response.body_mut().read_to_string().unwrap();
         assert!(response.status().is_success(), "{sql}: {body}");
@@ -150,7 +154,7 @@ impl Pipeline {
     pub fn drop_database(&self) {
         let url = self
             .env_value("MLOBS_CLICKHOUSE_URL")
-            .unwrap_or_else(|| CLICKHOUSE.to_string());
+            .unwrap_or_else(clickhouse);
         let sql = format!("DROP DATABASE IF EXISTS {}", self.database());
         let _ = http().post(format!("{url}/")).send(&sql);
     }

@@ -23,7 +23,7 @@ mod services;
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};
 pub use processing::{BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
-pub use services::{ClickHouseConfig, MetricsConfig, MlflowConfig};
+pub use services::{ClickHouseCompression, ClickHouseConfig, MetricsConfig, MlflowConfig};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -186,6 +186,13 @@ impl Config {
                 "clickhouse.url",
                 &self.clickhouse.url,
                 "use an http:// or https:// URL, or \"\" to switch the history off",
+            ));
+        }
+        if !self.clickhouse.ca_file.is_empty() && !self.clickhouse.url.starts_with("https://") {
+            return Err(invalid(
+                "clickhouse.ca_file",
+                &self.clickhouse.ca_file,
+                "a CA file is for TLS: make clickhouse.url an https:// URL, or leave ca_file empty",
             ));
         }
         if !is_http(&self.mlflow.url) {

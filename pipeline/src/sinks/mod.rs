@@ -64,7 +64,7 @@ impl Sinks {
     /// The ClickHouse client (schema applied) and fresh metrics and health
     /// for a process running `stages`.
     fn with_history(config: &Config, stages: &[Stage]) -> Result<Sinks, PipelineError> {
-        let clickhouse = ClickHouse::from_config(&config.clickhouse);
+        let clickhouse = ClickHouse::from_config(&config.clickhouse)?;
         if let Some(clickhouse) = &clickhouse {
             clickhouse::migrate::migrate(clickhouse)?;
         }
@@ -76,12 +76,8 @@ impl Sinks {
         })
     }
 
-    /// A writer of `tables`, when the history is on.
-    pub fn history_writer(
-        &self,
-        tables: &[&'static str],
-        shutdown: &Shutdown,
-    ) -> Option<HistoryWriter> {
+    /// A writer of history rows, when the history is on.
+    pub fn history_writer(&self, shutdown: &Shutdown) -> Option<HistoryWriter> {
         let env = WriterEnv {
             shutdown: shutdown.clone(),
             metrics: self.metrics.clone(),
@@ -89,7 +85,7 @@ impl Sinks {
         };
         self.clickhouse
             .clone()
-            .map(|clickhouse| HistoryWriter::new(clickhouse, tables, self.batch_rows, env))
+            .map(|clickhouse| HistoryWriter::new(clickhouse, self.batch_rows, env))
     }
 }
 

@@ -12,7 +12,6 @@ use mlobs_operators::stage1::Counters;
 use super::worker::{Effects, PartitionWorker};
 use crate::dead_letters::DeadLetter;
 use crate::shutdown::Shutdown;
-use crate::sinks::clickhouse::rows::{InferenceRow, OutcomeRow};
 use crate::sinks::clickhouse::writer::HistoryWriter;
 use crate::sinks::{Metrics, Sinks};
 use crate::PipelineError;
@@ -39,7 +38,7 @@ impl Observer {
     ) -> Self {
         Observer {
             partition,
-            writer: sinks.history_writer(&["inference_log", "outcomes"], shutdown),
+            writer: sinks.history_writer(shutdown),
             metrics: sinks.metrics.clone(),
             reported: worker.counters(),
             capped: worker.capped(),
@@ -53,13 +52,13 @@ impl Observer {
         for event in effects.predictions.drain(..) {
             self.metrics.observe_prediction(&event);
             if let Some(writer) = &mut self.writer {
-                writer.add("inference_log", &InferenceRow::from(&event));
+                writer.add(event);
             }
         }
         for outcome in effects.outcomes.drain(..) {
             self.metrics.observe_outcome(&outcome);
             if let Some(writer) = &mut self.writer {
-                writer.add("outcomes", &OutcomeRow::from(&outcome));
+                writer.add(outcome);
             }
         }
         match &mut self.writer {

@@ -3,6 +3,8 @@
 
 pub mod runner;
 
+use std::sync::Arc;
+
 use mlobs_operators::drift::dataset::window_drift;
 use mlobs_operators::drift::{DriftOptions, FeatureDrift};
 use mlobs_operators::metrics::SumCount;
@@ -12,7 +14,7 @@ use mlobs_schemas::{FeatureDriftResult, WindowMetrics};
 use crate::baselines::{Baselines, VersionBaseline};
 use crate::dead_letters::DeadLetter;
 use crate::outbox::{Outbox, Outgoing};
-use crate::sinks::clickhouse::rows::{DriftRow, WindowRow};
+use crate::sinks::clickhouse::rows::{Emitted, EmittedDrift};
 use crate::sinks::clickhouse::writer::HistoryWriter;
 use crate::sinks::Metrics;
 use crate::{Config, PipelineError};
@@ -124,10 +126,12 @@ pub fn record(
     if let Some(history) = history {
         let now_ms = mlobs_schemas::time::now_ms();
         for window in windows {
-            history.add("window_metrics", &WindowRow::new(window, now_ms));
-            for row in DriftRow::of_window(window, now_ms) {
-                history.add("feature_drift", &row);
-            }
+            let emitted = Emitted {
+                window: Arc::new(window.clone()),
+                updated_ms: now_ms,
+            };
+            history.add(emitted.clone());
+            history.add(EmittedDrift(emitted));
         }
         refused = history.flush()?;
     }

@@ -148,7 +148,7 @@ fn evaluate(
 ) -> Result<(), PipelineError> {
     let context = consumer.context();
     let sinks = &context.sinks;
-    let mut history = sinks.history_writer(&["window_metrics", "feature_drift"], shutdown);
+    let mut history = sinks.history_writer(shutdown);
     let mut outbox = Outbox::new(crate::kafka::producer(&config.kafka)?, shutdown.clone());
     let options = DriftOptions::default();
     let started = Instant::now();

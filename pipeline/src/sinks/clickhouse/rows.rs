@@ -1,33 +1,58 @@
-//! One struct per table row, serialized as JSONEachRow, built from what the
-//! stages produce. Field names are the column names of
-//! `infra/clickhouse/schema.sql`.
+//! One struct per table row, built from what the stages produce and
+//! borrowing from it, sent as RowBinary (or JSONEachRow when a table's
+//! columns were changed by hand, see `columns.rs`). Field names and order
+//! are the columns of `infra/clickhouse/schema.sql` (a test checks), and
+//! field types are the columns' RowBinary types: `DateTime` is a `u32` of
+//! Unix seconds, `UInt8` a `u8`, `Nullable(T)` an `Option`.
+//!
+//! What the stages hand over is a [`Source`]: the event, outcome or window
+//! itself, kept until the insert, when its rows are built as views of it.
+//! A batch that must be split (rows ClickHouse refuses) is split by rows.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use clickhouse::{Row, RowWrite};
 use mlobs_operators::metrics::Scored;
 use mlobs_operators::stage1::JoinedOutcome;
 use mlobs_schemas::{FeatureValue, Outcome, PredictionEvent, WindowMetrics};
 use serde::Serialize;
 
-/// Unix seconds for a `DateTime` column.
-fn seconds(ms: i64) -> i64 {
-    ms.div_euclid(1000)
+/// What a stage hands the history for one table: its rows are built from
+/// it when the batch is inserted, borrowing its strings instead of copying
+/// them.
+pub trait Source: Send + 'static {
+    /// The table, in the configured database.
+    const TABLE: &'static str;
+    /// The table's row type (its `'static` form names the type; the rows
+    /// themselves borrow from the source).
+    type Row: RowWrite;
+    /// Appends the rows of this source (one, or one per drift feature).
+    fn rows<'a>(&'a self, out: &mut Vec<<Self::Row as Row>::Value<'a>>);
+}
+
+/// Unix seconds for a `DateTime` column (a `UInt32`). Validation keeps
+/// event times between 2000 and 2106-02-07, so the clamp never bites.
+fn seconds(ms: i64) -> u32 {
+    ms.div_euclid(1000).clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// A prediction or label as text, the `String` columns' form.
-fn outcome_text(outcome: &Outcome) -> String {
+fn outcome_text(outcome: &Outcome) -> Cow<'_, str> {
     match outcome {
-        Outcome::Class(class) => class.clone(),
-        Outcome::Value(x) => x.to_string(),
+        Outcome::Class(class) => Cow::Borrowed(class),
+        Outcome::Value(x) => Cow::Owned(x.to_string()),
     }
 }
 
 /// A row of `mlobs.inference_log`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Row, Serialize)]
 pub struct InferenceRow<'a> {
     prediction_id: &'a str,
     model: &'a str,
     version: &'a str,
     environment: &'a str,
-    event_time: i64,
+    event_time: u32,
     event_time_ms: i64,
     numeric_feature_names: Vec<&'a str>,
     numeric_feature_values: Vec<f64>,
@@ -35,7 +60,7 @@ pub struct InferenceRow<'a> {
     categorical_feature_values: Vec<&'a str>,
     missing_features: Vec<&'a str>,
     features_hash: Option<&'a str>,
-    prediction: String,
+    prediction: Cow<'a, str>,
     prediction_value: Option<f64>,
     confidence: Option<f64>,
     class_names: Vec<&'a str>,
@@ -105,20 +130,28 @@ impl<'a> From<&'a PredictionEvent> for InferenceRow<'a> {
     }
 }
 
+impl Source for PredictionEvent {
+    const TABLE: &'static str = "inference_log";
+    type Row = InferenceRow<'static>;
+    fn rows<'a>(&'a self, out: &mut Vec<InferenceRow<'a>>) {
+        out.push(InferenceRow::from(self));
+    }
+}
+
 /// A row of `mlobs.outcomes`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Row, Serialize)]
 pub struct OutcomeRow<'a> {
     prediction_id: &'a str,
     model: &'a str,
     version: &'a str,
     environment: &'a str,
-    prediction: String,
-    label: String,
+    prediction: Cow<'a, str>,
+    label: Cow<'a, str>,
     correct: Option<u8>,
     absolute_error: Option<f64>,
-    prediction_time: i64,
+    prediction_time: u32,
     prediction_time_ms: i64,
-    label_time: i64,
+    label_time: u32,
     label_time_ms: i64,
 }
 
@@ -147,14 +180,52 @@ impl<'a> From<&'a JoinedOutcome> for OutcomeRow<'a> {
     }
 }
 
+impl Source for JoinedOutcome {
+    const TABLE: &'static str = "outcomes";
+    type Row = OutcomeRow<'static>;
+    fn rows<'a>(&'a self, out: &mut Vec<OutcomeRow<'a>>) {
+        out.push(OutcomeRow::from(self));
+    }
+}
+
+/// A window result on its way to `window_metrics`, stamped with the wall
+/// clock time it was emitted at (the version: the newest emission wins).
+#[derive(Debug, Clone)]
+pub struct Emitted {
+    /// The result.
+    pub window: Arc<WindowMetrics>,
+    /// When it was emitted (ms).
+    pub updated_ms: i64,
+}
+
+impl Source for Emitted {
+    const TABLE: &'static str = "window_metrics";
+    type Row = WindowRow<'static>;
+    fn rows<'a>(&'a self, out: &mut Vec<WindowRow<'a>>) {
+        out.push(WindowRow::new(&self.window, self.updated_ms));
+    }
+}
+
+/// The same emission on its way to `feature_drift`, one row per feature.
+#[derive(Debug, Clone)]
+pub struct EmittedDrift(pub Emitted);
+
+impl Source for EmittedDrift {
+    const TABLE: &'static str = "feature_drift";
+    type Row = DriftRow<'static>;
+    fn rows<'a>(&'a self, out: &mut Vec<DriftRow<'a>>) {
+        out.extend(DriftRow::of_window(&self.0.window, self.0.updated_ms));
+    }
+}
+
 /// A row of `mlobs.window_metrics`; `updated_ms` orders re-emissions.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Row, Serialize)]
 pub struct WindowRow<'a> {
     model: &'a str,
     version: &'a str,
     environment: &'a str,
-    window_start: i64,
-    window_end: i64,
+    window_start: u32,
+    window_end: u32,
     window_start_ms: i64,
     complete: u8,
     sources_with_data: i32,
@@ -219,12 +290,12 @@ impl<'a> WindowRow<'a> {
 }
 
 /// A row of `mlobs.feature_drift`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Row, Serialize)]
 pub struct DriftRow<'a> {
     model: &'a str,
     version: &'a str,
     environment: &'a str,
-    window_start: i64,
+    window_start: u32,
     window_start_ms: i64,
     feature: &'a str,
     kind: &'a str,
