@@ -145,6 +145,11 @@ fn windows() -> Vec<Emitted> {
         score,
         threshold: 0.1,
         drift_detected: score.is_some_and(|s| s >= 0.1),
+        status: if score.is_some_and(|s| s >= 0.1) {
+            "drifted".into()
+        } else {
+            "ok".into()
+        },
         ks_statistic: Some(0.11),
         ks_p_value: Some(1e-9),
         wasserstein: Some(0.4),

@@ -89,14 +89,8 @@ impl Pipeline {
     /// unless it was given its own), in its database (`{db}` in `sql`
     /// stands for it).
     pub fn history(&self, sql: &str) -> Vec<Value> {
-        let sql = sql.replace("{db}", &self.database()) + " FORMAT JSONEachRow";
-        let url = self
-            .env_value("MLOBS_CLICKHOUSE_URL")
-            .unwrap_or_else(clickhouse);
-        let mut response = http().post(format!("{url}/")).send(&sql).unwrap();
-        let body = response.body_mut().read_to_string().unwrap();
-        assert!(response.status().is_success(), "{sql}: {body}");
-        body.lines()
+        self.query(sql, "JSONEachRow")
+            .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
@@ -104,10 +98,14 @@ impl Pipeline {
     /// The whole result of a query (`{db}` as in [`Pipeline::history`]) as
     /// tab-separated text, however large.
     pub fn history_text(&self, sql: &str) -> String {
-        let sql = sql.replace("{db}", &self.database()) + " FORMAT TSV";
+        self.query(sql, "TSV")
+    }
+
+    fn query(&self, sql: &str, format: &str) -> String {
+        let sql = format!("{} FORMAT {format}", sql.replace("{db}", &self.database()));
         let url = self
             .env_value("MLOBS_CLICKHOUSE_URL")
-            .unwrap_or_else(|| CLICKHOUSE.to_string());
+            .unwrap_or_else(clickhouse);
         let mut response = http().post(format!("{url}/")).send(&sql).unwrap();
         let body = response
             .body_mut()

@@ -57,10 +57,10 @@ pub fn migrate(clickhouse: &ClickHouse) -> Result<usize, ClickHouseError> {
     }
     let mut ran = statements.len();
     for (table, column, definition) in ADDED_COLUMNS {
-        let present = clickhouse.execute(&format!(
+        let present = clickhouse.count(&format!(
             "SELECT count() FROM system.columns WHERE database = '{database}' AND table = '{table}' AND name = '{column}'"
         ))?;
-        if present.trim() == "0" {
+        if present == 0 {
             clickhouse.execute(&format!(
                 "ALTER TABLE {database}.{table} ADD COLUMN {column} {definition}"
             ))?;
