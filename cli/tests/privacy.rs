@@ -15,7 +15,7 @@ use mlobs_testkit::wait_until;
 use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
-use support::{stop_gracefully, Pipeline, DEADLINE};
+use support::{stop_gracefully, Pipeline, DEADLINE, WRITTEN_TOPICS};
 
 /// A category value only the private records carry.
 const MARKER: &str = "MARKER-7f3a";
@@ -160,14 +160,7 @@ fn raw_features_of_a_hashed_model_reach_no_table_and_no_topic() {
     );
 
     // Every topic mlobs writes, every record.
-    for topic in [
-        "dlq",
-        "partials",
-        "changelog",
-        "window_metrics",
-        "alerts",
-        "claims",
-    ] {
+    for topic in WRITTEN_TOPICS {
         let expected = usize::try_from(pipeline.records_in(topic)).unwrap();
         for record in pipeline.consume(topic, expected) {
             let bytes = [

@@ -58,12 +58,13 @@ impl PrivacyConfig {
     }
 
     /// Withholds the raw features of `event` when its model is in `hash`
-    /// mode; true when there were raw features to withhold.
+    /// mode; true when it is (the event is private, whether or not raw
+    /// features arrived).
     pub fn enforce(&self, event: &mut PredictionEvent) -> bool {
-        if self.mode_of(&event.model) != PrivacyMode::Hash || event.features.is_empty() {
+        if self.mode_of(&event.model) != PrivacyMode::Hash {
             return false;
         }
-        if !self.hash_key.is_empty() {
+        if !self.hash_key.is_empty() && !event.features.is_empty() {
             event.features_hash = Some(features_hash(self.hash_key.as_bytes(), &event.features));
         }
         event.features.clear();

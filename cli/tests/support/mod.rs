@@ -23,6 +23,18 @@ pub const TEN_YEARS_MS: i64 = 10 * 365 * 24 * 3_600_000;
 /// How long a test waits for anything the pipeline should get to.
 pub const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The topics model servers write and mlobs reads.
+pub const INPUT_TOPICS: [&str; 2] = ["predictions", "labels"];
+/// The topics mlobs writes.
+pub const WRITTEN_TOPICS: [&str; 6] = [
+    "dlq",
+    "partials",
+    "changelog",
+    "window_metrics",
+    "alerts",
+    "claims",
+];
+
 /// (model, version, window_start, window_end, predictions, labeled, correct)
 /// of every window with a count, sorted.
 pub type WindowCounts = Vec<(String, String, String, String, u64, u64, u64)>;
@@ -97,16 +109,7 @@ impl Pipeline {
                 dir.join("baselines").display().to_string(),
             ),
         ];
-        for topic in [
-            "predictions",
-            "labels",
-            "dlq",
-            "partials",
-            "changelog",
-            "window_metrics",
-            "alerts",
-            "claims",
-        ] {
+        for topic in INPUT_TOPICS.iter().chain(&WRITTEN_TOPICS) {
             env.push((
                 format!("MLOBS_KAFKA_TOPICS_{}", topic.to_uppercase()),
                 format!("{prefix}.{topic}"),

@@ -33,6 +33,18 @@ impl Status {
         }
     }
 
+    /// The status of that name, as [`Status::name`] writes it.
+    pub fn from_name(name: &str) -> Option<Status> {
+        [
+            Status::Ok,
+            Status::Drifted,
+            Status::Missing,
+            Status::NotMonitored,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
     /// True when the feature was tested (ok or drifted).
     pub fn is_tested(self) -> bool {
         matches!(self, Status::Ok | Status::Drifted)

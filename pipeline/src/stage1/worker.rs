@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::baselines::Baselines;
 use crate::config::Topics;
 use crate::dead_letters::{DeadLetter, Origin, Withheld};
-use crate::privacy::{PrivacyConfig, PrivacyMode};
+use crate::privacy::PrivacyConfig;
 use crate::wire;
 
 /// The two inputs of a stage-1 partition.
@@ -196,8 +196,7 @@ impl PartitionWorker {
         let outcome = match record.input {
             Input::Predictions => match self.schemas.decode::<PredictionEvent>(record.payload) {
                 Ok(mut event) => {
-                    self.privacy.enforce(&mut event);
-                    let private = self.privacy.mode_of(&event.model) == PrivacyMode::Hash;
+                    let private = self.privacy.enforce(&mut event);
                     let outcome = not_future(event.event_time, latest).and_then(|()| {
                         self.stage
                             .on_prediction(&event)

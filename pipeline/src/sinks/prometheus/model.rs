@@ -1,6 +1,7 @@
 //! The model metrics: counted per event by stage 1, set per window by
 //! stage 2.
 
+use mlobs_operators::drift::Status;
 use mlobs_operators::limits::OTHER;
 use mlobs_operators::stage1::JoinedOutcome;
 use mlobs_schemas::{PredictionEvent, WindowMetrics};
@@ -69,7 +70,7 @@ impl Metrics {
             self.drifted
                 .with_label_values(&refs)
                 .set(f64::from(u8::from(d.drift_detected)));
-            let tested = d.status == "ok" || d.status == "drifted";
+            let tested = Status::from_name(&d.status).is_some_and(Status::is_tested);
             self.monitored
                 .with_label_values(&refs)
                 .set(f64::from(u8::from(tested)));
