@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use mlobs_operators::drift::dataset::{columns_drift, samples_drift, Reference};
 use mlobs_operators::drift::samples::Sample;
-use mlobs_operators::drift::{Choice, DriftOptions, DriftReport, Method};
+use mlobs_operators::drift::{Choice, DriftOptions, DriftReport, Method, Status};
 
 use super::columns::ColumnFlags;
 use crate::output::{print_json, print_table, Format};
@@ -170,10 +170,11 @@ fn print_report(report: &DriftReport) -> std::io::Result<()> {
                 f.method.name().to_string(),
                 number(f.score),
                 format!("{}", f.threshold),
+                // Untested features say why: missing, not_monitored.
                 if f.drift_detected {
                     "DRIFT".into()
                 } else {
-                    "ok".into()
+                    f.status.name().into()
                 },
                 format!("{} -> {}", f.reference.missing, f.current.missing),
             ]
@@ -191,11 +192,27 @@ fn print_report(report: &DriftReport) -> std::io::Result<()> {
         ],
         &rows,
     )?;
+    let count = |status: Status| {
+        report
+            .features
+            .iter()
+            .filter(|f| f.status == status)
+            .count()
+    };
+    let untested = [Status::Missing, Status::NotMonitored]
+        .into_iter()
+        .filter(|s| count(*s) > 0)
+        .map(|s| format!("; {} {}", count(s), s.name()))
+        .collect::<String>();
     out!(
-        "dataset drift: {} ({} of {} features drifted, {:.0}%)",
+        "dataset drift: {} ({} of {} tested features drifted, {:.0}%{untested})",
         if report.dataset_drift { "YES" } else { "no" },
         report.drifted_features,
-        report.features.len(),
+        report
+            .features
+            .iter()
+            .filter(|f| f.status.is_tested())
+            .count(),
         report.share_drifted * 100.0
     );
     Ok(())
