@@ -57,12 +57,14 @@ fn label() -> GroundTruthEvent {
 fn alert() -> AlertEvent {
     AlertEvent {
         alert_id: "a-1".into(),
-        rule: "accuracy_drop".into(),
+        rule: "accuracy_slo".into(),
         severity: Severity::Critical,
         status: AlertStatus::Firing,
         model: "fraud".into(),
         version: "2".into(),
+        environment: "production".into(),
         summary: "accuracy fell to 0.88".into(),
+        source: "mlobs".into(),
         evidence: AlertEvidence {
             metric: "accuracy".into(),
             value: 0.88,
@@ -72,6 +74,8 @@ fn alert() -> AlertEvent {
         },
         started_at: 3,
         updated_at: 4,
+        reason: String::new(),
+        details: [("feature".to_string(), "x".to_string())].into(),
     }
 }
 

@@ -115,14 +115,24 @@ pub struct AlertEvent {
     pub model: String,
     /// Model version.
     pub version: String,
+    /// Deployment environment of the measurement.
+    pub environment: String,
     /// One line for a pager.
     pub summary: String,
+    /// Who evaluated the rule: `mlobs` (stage 2) or `alertmanager`.
+    pub source: String,
     /// The measurement that tripped the rule.
     pub evidence: AlertEvidence,
     /// When the alert started firing (ms since the epoch).
     pub started_at: i64,
     /// When this event was emitted (ms since the epoch).
     pub updated_at: i64,
+    /// Why the state changed: empty when firing; `recovered`, `no_traffic`
+    /// or `alertmanager` when resolved.
+    pub reason: String,
+    /// Rule-specific context (the drifted feature, the champion compared
+    /// with, Alertmanager's labels), read by the agent.
+    pub details: BTreeMap<String, String>,
 }
 
 /// Alert urgency (Avro enum `io.mlobs.Severity`).
