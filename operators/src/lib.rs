@@ -2,6 +2,7 @@
 //! Every function here is deterministic given its input, so every number can
 //! be checked against an exact computation.
 
+pub mod alerts;
 pub mod baseline;
 pub mod drift;
 pub mod hash;

@@ -173,7 +173,7 @@ pub struct AlertEvidence {
 }
 
 /// A window's result for one model version (schema `io.mlobs.WindowMetrics`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WindowMetrics {
     /// Model name.
     pub model: String,
@@ -237,7 +237,7 @@ fn tested_ok() -> String {
 }
 
 /// One feature's drift in a window (schema `io.mlobs.FeatureDriftResult`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeatureDriftResult {
     /// Feature name.
     pub feature: String,
