@@ -46,6 +46,8 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
+    /// List alerts (each one's newest state) from the alerts topic.
+    Alerts(commands::alerts::Args),
 }
 
 /// How log lines are written.
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Windows(args) => commands::windows::execute(&config, args),
         Command::Replay(args) => commands::replay::execute(&config, args),
         Command::Baseline(args) => commands::baseline::execute(args),
+        Command::Alerts(args) => commands::alerts::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
     };
     match result {

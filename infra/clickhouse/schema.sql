@@ -130,6 +130,7 @@ PARTITION BY toYYYYMM(window_start)
 ORDER BY (model, version, environment, window_start, feature);
 
 -- Alert transitions (firing, resolved); the latest state of an alert wins.
+-- details is the event's details map as a JSON object (18.16 has no Map).
 CREATE TABLE IF NOT EXISTS mlobs.alerts (
     alert_id String,
     rule String,
@@ -137,6 +138,8 @@ CREATE TABLE IF NOT EXISTS mlobs.alerts (
     status String,
     model String,
     version String,
+    environment String DEFAULT 'production',
+    source String DEFAULT 'stream',
     summary String,
     metric String,
     value Float64,
@@ -145,6 +148,8 @@ CREATE TABLE IF NOT EXISTS mlobs.alerts (
     window_end DateTime,
     started_at DateTime,
     updated_at DateTime,
+    reason String DEFAULT '',
+    details String DEFAULT '{}',
     updated_ms Int64
 ) ENGINE = ReplacingMergeTree(updated_ms)
 PARTITION BY toYYYYMM(started_at)

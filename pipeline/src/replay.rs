@@ -91,7 +91,7 @@ pub fn replay(
     let options = DriftOptions::default();
     let metrics = publish(&mut outbox, config, &baselines, &options, &results)?;
     let mut history = sinks.history_writer(&shutdown);
-    for letter in record(&metrics, history.as_mut(), &sinks.metrics)? {
+    for letter in record(&metrics, &[], history.as_mut(), &sinks.metrics)? {
         dead_letters::send(&mut outbox, &config.kafka.topics, &letter)?;
     }
     outbox.flush()?;

@@ -25,7 +25,7 @@ pub enum Created {
 
 /// The settings a new topic gets: event topics keep `kafka.retention_ms` of
 /// records; the changelog, window results and alerts are compacted (the
-/// newest record per key is what matters). tansu accepts these and
+/// newest record per key is what matters), and so is the alert state. tansu accepts these and
 /// enforces neither (see docs/architecture.md).
 pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, String)> {
     let compacted = matches!(
@@ -33,6 +33,7 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
         "kafka.topics.changelog"
             | "kafka.topics.window_metrics"
             | "kafka.topics.alerts"
+            | "kafka.topics.alert_state"
             | "kafka.topics.claims"
     );
     if compacted {

@@ -3,18 +3,12 @@
 //! since a late partial or a replay republishes a window under its key.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use mlobs_schemas::time::format_rfc3339;
 use mlobs_schemas::WindowMetrics;
-use rdkafka::consumer::Consumer;
-
-use crate::kafka_log::Quiet;
-use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
 
 use crate::config::KafkaConfig;
-use crate::kafka::{consumer_config, Member};
 use crate::PipelineError;
 
 /// A window as `mlobs windows --format json` prints it.
@@ -109,52 +103,17 @@ pub fn read_all(
     topic: &str,
     schemas: &mlobs_schemas::WriterSchemas,
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
-    let consumer = Member::create(
-        &consumer_config(kafka, "mlobs-windows-reader"),
-        Quiet,
-        "window reader",
-    )?;
-    let partitions = crate::topics::partition_count(kafka, topic)?;
-    let timeout = Duration::from_secs(30);
-    let mut assignment = TopicPartitionList::new();
-    let mut remaining = 0;
-    let mut ends = BTreeMap::new();
-    for partition in 0..partitions {
-        let (low, high) = crate::kafka::patiently("reading window-metrics offsets", |t| {
-            consumer.fetch_watermarks(topic, partition, t)
-        })
-        .map_err(|e| PipelineError::kafka("reading window-metrics offsets", e))?;
-        if high > low {
-            remaining += 1;
-            ends.insert(partition, high);
-            let _ = assignment.add_partition_offset(topic, partition, Offset::Offset(low));
-        }
-    }
-    consumer
-        .assign(&assignment)
-        .map_err(|e| PipelineError::kafka("assigning window-metrics", e))?;
     let mut latest: BTreeMap<(i64, String, String, String), WindowMetrics> = BTreeMap::new();
-    let deadline = Instant::now() + timeout;
-    while remaining > 0 && Instant::now() < deadline {
-        let Some(result) = consumer.poll(Duration::from_millis(200)) else {
-            continue;
-        };
-        let message = result.map_err(|e| PipelineError::kafka("reading window-metrics", e))?;
-        if let Ok(metrics) = schemas.decode::<WindowMetrics>(message.payload().unwrap_or_default())
-        {
-            latest.insert(
-                (
-                    metrics.window_start,
-                    metrics.model.clone(),
-                    metrics.version.clone(),
-                    metrics.environment.clone(),
-                ),
-                metrics,
-            );
-        }
-        if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
-            remaining -= 1;
-        }
+    for metrics in
+        crate::read_back::read_topic::<WindowMetrics>(kafka, topic, schemas, "window-metrics")?
+    {
+        let key = (
+            metrics.window_start,
+            metrics.model.clone(),
+            metrics.version.clone(),
+            metrics.environment.clone(),
+        );
+        latest.insert(key, metrics);
     }
     Ok(latest.into_values().collect())
 }

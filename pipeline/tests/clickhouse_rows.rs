@@ -18,8 +18,8 @@ use mlobs_pipeline::sinks::clickhouse::ClickHouse;
 use mlobs_pipeline::sinks::Metrics;
 use mlobs_pipeline::Config;
 use mlobs_schemas::{
-    FeatureDriftResult, FeatureValue, Outcome, PredictionError, PredictionEvent, ResourceUsage,
-    WindowMetrics,
+    AlertEvent, AlertEvidence, AlertStatus, FeatureDriftResult, FeatureValue, Outcome,
+    PredictionError, PredictionEvent, ResourceUsage, Severity, WindowMetrics,
 };
 use mlobs_testkit::unique_name;
 use mlobs_testkit::workload::{stream, T0};
@@ -204,6 +204,39 @@ fn windows() -> Vec<Emitted> {
         .collect()
 }
 
+/// A firing alert with details, and a resolved one (another id: rows of
+/// one id may be merged into one at any time).
+fn alerts() -> Vec<AlertEvent> {
+    let firing = AlertEvent {
+        alert_id: "8a6f8f2109de1cbf978fb7610463bc64".into(),
+        rule: "feature_drift".into(),
+        severity: Severity::Warning,
+        status: AlertStatus::Firing,
+        model: "churn".into(),
+        version: "2".into(),
+        environment: "production".into(),
+        summary: "feature monthly_charges drifted (wasserstein 0.9069, threshold 0.1)".into(),
+        source: "stream".into(),
+        evidence: AlertEvidence {
+            metric: "drift_score:monthly_charges".into(),
+            value: 0.9069,
+            threshold: 0.1,
+            window_start: T0,
+            window_end: T0 + 600_000,
+        },
+        started_at: T0 + 600_000,
+        updated_at: T0 + 600_000,
+        reason: String::new(),
+        details: [("feature".to_string(), "monthly \"charges\"".to_string())].into(),
+    };
+    let mut resolved = firing.clone();
+    resolved.alert_id = "9cb1d045b9d07fb9c80b46997727bd40".into();
+    resolved.status = AlertStatus::Resolved;
+    resolved.reason = "no_traffic".into();
+    resolved.updated_at += 1_200_000;
+    vec![firing, resolved]
+}
+
 #[test]
 fn rowbinary_writes_every_table_exactly_as_jsoneachrow_does() {
     let binary = Database::new("rows-binary");
@@ -214,6 +247,7 @@ fn rowbinary_writes_every_table_exactly_as_jsoneachrow_does() {
     both(&mut writer, &json.0, &windows());
     let drift: Vec<EmittedDrift> = windows().into_iter().map(EmittedDrift).collect();
     both(&mut writer, &json.0, &drift);
+    both(&mut writer, &json.0, &alerts());
     let refused = writer.flush().expect("the writer's insert");
     assert!(refused.is_empty(), "{refused:?}");
     for (table, rows) in [
@@ -221,6 +255,7 @@ fn rowbinary_writes_every_table_exactly_as_jsoneachrow_does() {
         ("outcomes", 4),
         ("window_metrics", 2),
         ("feature_drift", 2),
+        ("alerts", 2),
     ] {
         let (written, expected) = (binary.dump(table), json.dump(table));
         assert_eq!(written.len(), rows, "{table}");

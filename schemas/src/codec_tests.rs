@@ -64,7 +64,7 @@ fn alert() -> AlertEvent {
         version: "2".into(),
         environment: "production".into(),
         summary: "accuracy fell to 0.88".into(),
-        source: "mlobs".into(),
+        source: "stream".into(),
         evidence: AlertEvidence {
             metric: "accuracy".into(),
             value: 0.88,

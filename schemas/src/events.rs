@@ -119,7 +119,7 @@ pub struct AlertEvent {
     pub environment: String,
     /// One line for a pager.
     pub summary: String,
-    /// Who evaluated the rule: `mlobs` (stage 2) or `alertmanager`.
+    /// Who evaluated the rule: `stream` (stage 2) or `alertmanager`.
     pub source: String,
     /// The measurement that tripped the rule.
     pub evidence: AlertEvidence,

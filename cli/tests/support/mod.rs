@@ -26,12 +26,13 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// The topics model servers write and mlobs reads.
 pub const INPUT_TOPICS: [&str; 2] = ["predictions", "labels"];
 /// The topics mlobs writes.
-pub const WRITTEN_TOPICS: [&str; 6] = [
+pub const WRITTEN_TOPICS: [&str; 7] = [
     "dlq",
     "partials",
     "changelog",
     "window_metrics",
     "alerts",
+    "alert_state",
     "claims",
 ];
 
@@ -286,6 +287,16 @@ impl Pipeline {
     /// The log file of a process started with [`Pipeline::start`].
     pub fn log(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.log"))
+    }
+
+    /// A file in this pipeline's own folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Each alert's newest state as `mlobs alerts --format json` prints it.
+    pub fn alerts(&self) -> Value {
+        serde_json::from_str(&self.succeed(&["alerts", "--format", "json"])).unwrap()
     }
 
     /// Window results as `mlobs windows --format json` prints them.

@@ -376,7 +376,7 @@ fn event(
         version: id.version.to_string(),
         environment: id.environment.to_string(),
         summary: summary.to_string(),
-        source: "mlobs".to_string(),
+        source: "stream".to_string(),
         updated_at: evidence.window_end,
         evidence,
         started_at: firing.started_at,

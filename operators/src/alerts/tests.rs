@@ -85,7 +85,7 @@ fn accuracy_slo_fires_on_the_second_bad_window_and_resolves_after_two_good_ones(
         fired.summary
     );
     assert_eq!(fired.severity, mlobs_schemas::Severity::Critical);
-    assert_eq!(fired.source, "mlobs");
+    assert_eq!(fired.source, "stream");
 }
 
 #[test]

@@ -77,14 +77,19 @@ pub struct Topics {
     /// Records that could not be decoded or validated, with the reason in a header.
     pub dlq: String,
     /// Stage 1 -> stage 2: mergeable per-window partials and heartbeats,
-    /// keyed by model/version.
+    /// keyed by model (so every version of a model meets in one stage-2
+    /// partition, where versions are compared with the champion).
     pub partials: String,
     /// Stage-1 checkpoints (state snapshots), one partition per input partition.
     pub changelog: String,
     /// Window results (WindowMetrics), keyed by model/version/window.
     pub window_metrics: String,
-    /// Alert state changes (AlertEvent).
+    /// Alert state changes (AlertEvent), keyed by model/version.
     pub alerts: String,
+    /// Stage 2's alert rule state (streaks, firing alerts), one record per
+    /// partials partition in the partition of the same number, so that the
+    /// instance that takes a partition over continues its alerts (compacted).
+    pub alert_state: String,
     /// Which instance owns which partitions, renewed every few seconds: how
     /// instances notice partitions nobody owns and duplicates of themselves
     /// (one partition, compacted).
@@ -101,6 +106,7 @@ impl Default for Topics {
             changelog: "mlobs.join-changelog".into(),
             window_metrics: "mlobs.window-metrics".into(),
             alerts: "mlobs.alerts".into(),
+            alert_state: "mlobs.alert-state".into(),
             claims: "mlobs.claims".into(),
         }
     }
@@ -108,7 +114,7 @@ impl Default for Topics {
 
 impl Topics {
     /// Every topic with its config key, in creation order.
-    pub fn all(&self) -> [(&'static str, &str); 8] {
+    pub fn all(&self) -> [(&'static str, &str); 9] {
         [
             ("kafka.topics.predictions", &self.predictions),
             ("kafka.topics.labels", &self.labels),
@@ -117,6 +123,7 @@ impl Topics {
             ("kafka.topics.changelog", &self.changelog),
             ("kafka.topics.window_metrics", &self.window_metrics),
             ("kafka.topics.alerts", &self.alerts),
+            ("kafka.topics.alert_state", &self.alert_state),
             ("kafka.topics.claims", &self.claims),
         ]
     }

@@ -15,11 +15,13 @@ use mlobs_operators::limits::Limits;
 use mlobs_schemas::WriterSchemas;
 use serde::{Deserialize, Serialize};
 
+mod alerts;
 mod env;
 mod kafka;
 mod processing;
 mod services;
 
+pub use alerts::{AlertRules, AlertsConfig};
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};
 pub use processing::{BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
@@ -52,6 +54,8 @@ pub struct Config {
     pub limits: Limits,
     /// Models whose raw features the pipeline must not keep.
     pub privacy: crate::privacy::PrivacyConfig,
+    /// Alert rules evaluated on completed windows.
+    pub alerts: AlertsConfig,
 }
 
 /// A configuration that cannot be used, with what to do about it.
@@ -154,6 +158,7 @@ impl Config {
             value: value.to_string(),
             allowed: allowed.into(),
         };
+        self.alerts.rules()?;
         if self.kafka.brokers.trim().is_empty() {
             return Err(invalid(
                 "kafka.brokers",

@@ -59,7 +59,7 @@ pub struct SourceRecord<'a> {
 /// What handling records produced, for the runner to send.
 #[derive(Default)]
 pub struct Effects {
-    /// Encoded partials keyed `model/version`, for the partials topic.
+    /// Encoded partials keyed by model, for the partials topic.
     pub partials: Vec<(String, Vec<u8>)>,
     /// Records for the dead-letter topic.
     pub dead_letters: Vec<DeadLetter>,
@@ -355,7 +355,8 @@ impl PartitionWorker {
     fn emit(&mut self, closed: Vec<mlobs_operators::stage1::ClosedPartial>, effects: &mut Effects) {
         self.changed |= !closed.is_empty();
         for partial in closed {
-            let key = format!("{}/{}", partial.model, partial.version);
+            // Keyed by model: all its versions go to one stage-2 partition.
+            let key = partial.model.clone();
             let record = PartialRecord::Window {
                 source: self.partition,
                 partial: Box::new(partial),

@@ -1,6 +1,7 @@
 //! Stage 2: merge the partials of each window from every source partition,
 //! test drift against the version's baseline, publish WindowMetrics.
 
+pub mod alerting;
 pub mod runner;
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use mlobs_operators::drift::dataset::window_drift;
 use mlobs_operators::drift::{DriftOptions, FeatureDrift};
 use mlobs_operators::metrics::SumCount;
 use mlobs_operators::stage2::WindowResult;
-use mlobs_schemas::{FeatureDriftResult, WindowMetrics};
+use mlobs_schemas::{AlertEvent, FeatureDriftResult, WindowMetrics};
 
 use crate::baselines::{Baselines, VersionBaseline};
 use crate::dead_letters::DeadLetter;
@@ -114,11 +115,13 @@ pub fn publish(
     Ok(published)
 }
 
-/// Writes published windows to the history (returning once ClickHouse has
-/// them, so the commit that follows is safe, with the rows it refused, for
-/// the dead-letter topic) and sets the window gauges.
+/// Writes published windows and alert transitions to the history
+/// (returning once ClickHouse has them, so the commit that follows is safe,
+/// with the rows it refused, for the dead-letter topic) and sets the window
+/// gauges.
 pub fn record(
     windows: &[WindowMetrics],
+    alerts: &[AlertEvent],
     history: Option<&mut HistoryWriter>,
     metrics: &Metrics,
 ) -> Result<Vec<DeadLetter>, PipelineError> {
@@ -132,6 +135,9 @@ pub fn record(
             };
             history.add(emitted.clone());
             history.add(EmittedDrift(emitted));
+        }
+        for alert in alerts {
+            history.add(alert.clone());
         }
         refused = history.flush()?;
     }

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mlobs_operators::drift::DriftOptions;
-use mlobs_operators::stage2::{Evaluator, PartialRecord};
+use mlobs_operators::stage2::{Evaluator, PartialRecord, WindowResult};
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
+use super::alerting::Alerting;
 use super::{publish, record};
 use crate::baselines::Baselines;
 use crate::group::{claims::Identity, watch, Membership};
@@ -151,6 +152,7 @@ fn evaluate(
     let mut history = sinks.history_writer(shutdown);
     let mut outbox = Outbox::new(crate::kafka::producer(&config.kafka)?, shutdown.clone());
     let options = DriftOptions::default();
+    let mut alerting = Alerting::new(config, options.dataset_share)?;
     let started = Instant::now();
     let publish_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
     let mut last_publish = Instant::now();
@@ -162,15 +164,17 @@ fn evaluate(
             crate::kafka::rejoin(consumer, topics, "stage 2")?;
         }
         let now_ms = started.elapsed().as_millis() as u64;
-        let mut results = Vec::new();
+        let mut results: BTreeMap<i32, Vec<WindowResult>> = BTreeMap::new();
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(message)) => {
                 let offset = message.offset();
                 match wire::decode::<PartialRecord>(message.payload().unwrap_or_default()) {
                     Ok(record) => {
                         let mut evaluators = context.evaluators.lock().expect("not poisoned");
-                        if let Some(evaluator) = evaluators.get_mut(&message.partition()) {
-                            results.extend(evaluator.on_record(record, offset, now_ms));
+                        let partition = message.partition();
+                        if let Some(evaluator) = evaluators.get_mut(&partition) {
+                            let completed = evaluator.on_record(record, offset, now_ms);
+                            results.entry(partition).or_default().extend(completed);
                         }
                     }
                     Err(error) => tracing::warn!(
@@ -187,7 +191,10 @@ fn evaluate(
         }
         for (partition, evaluator) in context.evaluators.lock().expect("not poisoned").iter_mut() {
             let dropped = evaluator.unprovable();
-            results.extend(evaluator.poll(now_ms));
+            results
+                .entry(*partition)
+                .or_default()
+                .extend(evaluator.poll(now_ms));
             if evaluator.unprovable() > dropped {
                 tracing::info!(
                     stage = "evaluate",
@@ -197,9 +204,31 @@ fn evaluate(
                 );
             }
         }
+        results.retain(|_, completed| !completed.is_empty());
         if !results.is_empty() {
-            let published = publish(&mut outbox, config, baselines, &options, &results)?;
-            let refused = record(&published, history.as_mut(), &sinks.metrics)?;
+            if let Some(alerting) = alerting.as_mut() {
+                let owned: Vec<i32> = context
+                    .evaluators
+                    .lock()
+                    .expect("not poisoned")
+                    .keys()
+                    .copied()
+                    .collect();
+                alerting.follow(&config.kafka, &owned)?;
+            }
+            let mut published = Vec::new();
+            for (partition, completed) in &results {
+                let windows = publish(&mut outbox, config, baselines, &options, completed)?;
+                if let Some(alerting) = alerting.as_mut() {
+                    alerting.evaluate(*partition, &windows, &|_| None);
+                }
+                published.extend(windows);
+            }
+            let alerts = match alerting.as_mut() {
+                Some(alerting) => alerting.publish(&mut outbox, config)?,
+                None => Vec::new(),
+            };
+            let refused = record(&published, &alerts, history.as_mut(), &sinks.metrics)?;
             for letter in &refused {
                 sinks.metrics.rejected(letter.reason);
                 dead_letters::send(&mut outbox, &config.kafka.topics, letter)?;

@@ -39,6 +39,8 @@ pub fn declared(table: &str) -> Vec<(String, String)> {
         .take_while(|line| !line.starts_with(')'))
         .filter_map(|line| {
             let (name, kind) = line.trim_end_matches(',').split_once(' ')?;
+            // system.columns reports the type without its default.
+            let kind = kind.split(" DEFAULT ").next().unwrap_or(kind);
             Some((name.to_string(), kind.trim().to_string()))
         })
         .collect()
@@ -72,6 +74,7 @@ pub fn encoding(table: &str, live: &[(String, String)]) -> (Encoding, Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sinks::clickhouse::alert_rows::AlertRow;
     use crate::sinks::clickhouse::migrate::TABLES;
     use crate::sinks::clickhouse::rows::{DriftRow, InferenceRow, OutcomeRow, WindowRow};
     use clickhouse::Row;
@@ -86,9 +89,15 @@ mod tests {
         assert_eq!(names("outcomes"), OutcomeRow::COLUMN_NAMES);
         assert_eq!(names("window_metrics"), WindowRow::COLUMN_NAMES);
         assert_eq!(names("feature_drift"), DriftRow::COLUMN_NAMES);
+        assert_eq!(names("alerts"), AlertRow::COLUMN_NAMES);
         for table in TABLES {
             assert!(!declared(table).is_empty(), "{table}");
         }
+        let status = ("status".to_string(), "String".to_string());
+        assert!(
+            declared("feature_drift").contains(&status),
+            "no DEFAULT in the type"
+        );
         let log = declared("inference_log");
         assert_eq!(log[4], ("event_time".to_string(), "DateTime".to_string()));
         assert_eq!(log.last().unwrap().1, "Nullable(String)");

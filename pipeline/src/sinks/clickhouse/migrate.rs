@@ -21,11 +21,25 @@ pub const TABLES: [&str; 6] = [
 /// and ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so [`migrate`]
 /// adds each one that `system.columns` lacks. The schema's CREATE
 /// statements already have them.
-pub const ADDED_COLUMNS: [(&str, &str, &str); 1] = [(
-    "feature_drift",
-    "status",
-    "String DEFAULT 'ok' AFTER drifted",
-)];
+pub const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
+    (
+        "feature_drift",
+        "status",
+        "String DEFAULT 'ok' AFTER drifted",
+    ),
+    (
+        "alerts",
+        "environment",
+        "String DEFAULT 'production' AFTER version",
+    ),
+    (
+        "alerts",
+        "source",
+        "String DEFAULT 'stream' AFTER environment",
+    ),
+    ("alerts", "reason", "String DEFAULT '' AFTER updated_at"),
+    ("alerts", "details", "String DEFAULT '{}' AFTER reason"),
+];
 
 /// The schema's statements without comments (ClickHouse's HTTP interface
 /// runs one statement per request), for the database `database` instead of

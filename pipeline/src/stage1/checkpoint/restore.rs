@@ -4,23 +4,19 @@
 //! progress record, so it costs the same however long the topic has grown
 //! (tansu does not compact).
 
-use std::time::{Duration, Instant};
-
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 
 use crate::kafka_log::Quiet;
-use rdkafka::{Message, Offset, TopicPartitionList};
 
 use super::{decode, ChangelogRecord, Progress};
 use crate::config::KafkaConfig;
 use crate::kafka::{consumer_config, Member};
+use crate::partition_reader::{PartitionReader, TIMEOUT};
 use crate::stage1::worker::Checkpoint;
 use crate::{wire, PipelineError};
 
 /// How far back from the end a restore looks for a manifest at a time.
 const SCAN: i64 = 64;
-/// How long one read may take before the attempt fails (and is retried).
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A checkpoint read back.
 pub struct Restored {
@@ -44,7 +40,7 @@ pub fn restore(
     let mut config = consumer_config(kafka, "mlobs-checkpoint-reader");
     config.set("enable.partition.eof", "true");
     let consumer = Member::create(&config, Quiet, "checkpoint reader")?;
-    let reader = Reader {
+    let reader = PartitionReader {
         consumer: &consumer,
         topic,
         partition,
@@ -80,14 +76,7 @@ pub fn restore(
     }))
 }
 
-/// Reads records of one changelog partition.
-struct Reader<'a> {
-    consumer: &'a BaseConsumer<Quiet>,
-    topic: &'a str,
-    partition: i32,
-}
-
-impl Reader<'_> {
+impl PartitionReader<'_> {
     /// The newest manifest or progress record in `[low, high)`.
     fn newest_mark(
         &self,
@@ -162,43 +151,5 @@ impl Reader<'_> {
         }
         chunks.sort_by_key(|(index, _)| *index);
         Ok(chunks.into_iter().flat_map(|(_, bytes)| bytes).collect())
-    }
-
-    /// The records of `[from, to)`, with their offsets.
-    fn read_range(&self, from: i64, to: i64) -> Result<Vec<(i64, Vec<u8>)>, PipelineError> {
-        let mut assignment = TopicPartitionList::new();
-        assignment
-            .add_partition_offset(self.topic, self.partition, Offset::Offset(from))
-            .map_err(|e| self.failed(format!("positioning the reader: {e}")))?;
-        self.consumer
-            .assign(&assignment)
-            .map_err(|e| self.failed(format!("assigning the changelog: {e}")))?;
-        let deadline = Instant::now() + TIMEOUT;
-        let mut records = Vec::new();
-        while records.last().map_or(from, |(offset, _)| offset + 1) < to {
-            if Instant::now() > deadline {
-                return Err(self.failed(format!("timed out reading offsets {from}..{to}")));
-            }
-            match self.consumer.poll(Duration::from_millis(200)) {
-                Some(Ok(message)) if message.offset() < to => {
-                    records.push((
-                        message.offset(),
-                        message.payload().unwrap_or_default().to_vec(),
-                    ));
-                }
-                Some(Ok(_)) => break,
-                Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => break,
-                Some(Err(e)) => return Err(self.failed(format!("reading the changelog: {e}"))),
-                None => {}
-            }
-        }
-        Ok(records)
-    }
-
-    fn failed(&self, detail: String) -> PipelineError {
-        PipelineError::Checkpoint {
-            partition: self.partition,
-            detail,
-        }
     }
 }

@@ -1,0 +1,68 @@
+//! Reading a whole topic of Avro records back, from every partition's
+//! first offset to the end offsets found at the start: what `mlobs windows`
+//! and `mlobs alerts` print.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use mlobs_schemas::{AvroRecord, WriterSchemas};
+use rdkafka::consumer::Consumer;
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+use crate::config::KafkaConfig;
+use crate::kafka::{consumer_config, Member};
+use crate::kafka_log::Quiet;
+use crate::PipelineError;
+
+/// How long reading may take before it returns what it has.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Every record of `topic` that decodes as `T`, in each partition's order
+/// (`what` names the topic in errors and logs).
+pub fn read_topic<T: AvroRecord>(
+    kafka: &KafkaConfig,
+    topic: &str,
+    schemas: &WriterSchemas,
+    what: &'static str,
+) -> Result<Vec<T>, PipelineError> {
+    let consumer = Member::create(&consumer_config(kafka, "mlobs-reader"), Quiet, what)?;
+    let partitions = crate::topics::partition_count(kafka, topic)?;
+    let mut assignment = TopicPartitionList::new();
+    let mut ends = BTreeMap::new();
+    for partition in 0..partitions {
+        let (low, high) = crate::kafka::patiently(&format!("reading {what} offsets"), |t| {
+            consumer.fetch_watermarks(topic, partition, t)
+        })
+        .map_err(|e| PipelineError::kafka(&format!("reading {what} offsets"), e))?;
+        if high > low {
+            ends.insert(partition, high);
+            let _ = assignment.add_partition_offset(topic, partition, Offset::Offset(low));
+        }
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|e| PipelineError::kafka(&format!("assigning {what}"), e))?;
+    let mut records = Vec::new();
+    let mut remaining = ends.len();
+    let deadline = Instant::now() + TIMEOUT;
+    while remaining > 0 && Instant::now() < deadline {
+        let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = result.map_err(|e| PipelineError::kafka(&format!("reading {what}"), e))?;
+        match schemas.decode::<T>(message.payload().unwrap_or_default()) {
+            Ok(record) => records.push(record),
+            Err(error) => tracing::warn!(
+                topic,
+                partition = message.partition(),
+                offset = message.offset(),
+                %error,
+                "skipping a record this mlobs cannot read"
+            ),
+        }
+        if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
+            remaining -= 1;
+        }
+    }
+    Ok(records)
+}
