@@ -154,3 +154,43 @@ fn a_missing_file_is_named() {
         .to_string();
     assert!(err.contains("/nonexistent/mlobs.toml"), "{err}");
 }
+
+#[test]
+fn alert_thresholds_have_defaults_per_model_overrides_and_clear_errors() {
+    let f = file(
+        r#"
+        [alerts.defaults]
+        min_accuracy = 0.9
+        [alerts.models.churn]
+        critical_features = ["monthly_charges"]
+        "#,
+    );
+    let config = Config::load_with_env(
+        Some(&f.0),
+        env(&[("MLOBS_ALERTS_DEFAULTS_FOR_WINDOWS", "3")]),
+    )
+    .unwrap();
+    let rules = config.alerts.rules().unwrap();
+    let churn = rules.for_model("churn");
+    assert_eq!(churn.critical_features, ["monthly_charges"]);
+    assert_eq!(churn.min_accuracy, 0.9, "the defaults under the override");
+    assert_eq!(churn.for_windows, 3, "the environment sets a default");
+    assert_eq!(
+        rules.for_model("fraud").critical_features,
+        Vec::<String>::new()
+    );
+
+    let unknown = file("[alerts.models.churn]\nmin_acuracy = 0.9\n");
+    let error = Config::load_with_env(Some(&unknown.0), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("alerts.models.churn") && error.contains("min_acuracy"),
+        "{error}"
+    );
+    let out_of_range = file("[alerts.defaults]\nmax_drop = 2.0\n");
+    let error = Config::load_with_env(Some(&out_of_range.0), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("max_drop = 2 is not a share"), "{error}");
+}
