@@ -34,11 +34,14 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	# DeleteTopics deletes them all): each run starts from an empty broker.
 	$(STACK) reset kafka
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml).
+	infra/prometheus/check-rules.sh test
 	infra/check-stack.sh
 
-lint: deps    ## clippy with warnings as errors, and formatting
+lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and amtool check-config
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
+	infra/prometheus/check-rules.sh check
 
 bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 50 CSVs
 	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench checkpoint --bench clickhouse_insert
