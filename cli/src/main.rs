@@ -46,6 +46,8 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
+    /// Alerts: `mlobs alerts webhook` republishes Alertmanager's alerts on the alerts topic.
+    Alerts(commands::alerts::Args),
 }
 
 /// How log lines are written.
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::execute(&config, args),
         Command::Baseline(args) => commands::baseline::execute(args),
         Command::Drift(args) => commands::drift::execute(args),
+        Command::Alerts(args) => commands::alerts::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

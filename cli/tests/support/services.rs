@@ -33,6 +33,18 @@ pub fn get(url: &str) -> Option<(u16, String)> {
     Some((status, response.body_mut().read_to_string().ok()?))
 }
 
+/// `(status, body)` of a POST of `body` as JSON, or `None` when nothing
+/// answers.
+pub fn post(url: &str, body: &str) -> Option<(u16, String)> {
+    let mut response = http()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.body_mut().read_to_string().ok()?))
+}
+
 /// The data folder of the local stack (`MLOBS_DATA`, as infra/lib.sh sets it).
 fn data_dir() -> PathBuf {
     std::env::var_os("MLOBS_DATA").map_or_else(
@@ -52,7 +64,12 @@ impl Drop for ScrapeTarget {
 
 /// The value of a scalar or one-series PromQL query, when it has one.
 pub fn prometheus(query: &str) -> Option<f64> {
-    let url = format!("{PROMETHEUS}/api/v1/query?query={}", encode(query));
+    prometheus_at(PROMETHEUS, query)
+}
+
+/// [`prometheus`] against the Prometheus at `base` (a test's own).
+pub fn prometheus_at(base: &str, query: &str) -> Option<f64> {
+    let url = format!("{base}/api/v1/query?query={}", encode(query));
     let (_, body) = get(&url)?;
     let answer: Value = serde_json::from_str(&body).ok()?;
     let value = &answer["data"]["result"][0]["value"][1];
