@@ -202,7 +202,25 @@ fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
             .map(|(_, e)| e.details.clone())
     });
     assert_eq!(drift["feature"], "monthly_charges");
-    // However often Alertmanager delivered, each alert has one id.
+    // The pipeline stops: its series go stale, the rule stops holding, and
+    // Alertmanager sends the alert resolved, under the firing event's id.
+    support::stop_gracefully(run);
+    let resolved = wait_until(DEADLINE, "the accuracy alert to resolve", || {
+        reader
+            .read()
+            .iter()
+            .find(|(_, e)| ours(e) && e.rule == "accuracy_slo" && e.status == AlertStatus::Resolved)
+            .map(|(_, e)| e.clone())
+    });
+    assert_eq!(resolved.alert_id, event.alert_id);
+    assert_eq!(resolved.reason, "alertmanager");
+    assert_eq!(resolved.started_at, event.started_at);
+    assert!(
+        resolved.updated_at > resolved.started_at,
+        "endsAt after startsAt"
+    );
+    // However often Alertmanager delivered, firing or resolved, each alert
+    // (rule and labels) has one id.
     let mut ids: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (_, e) in reader.read().iter().filter(|(_, e)| ours(e)) {
         let labels = format!("{:?}", e.details);
@@ -213,5 +231,4 @@ fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
     for ((rule, _), seen) in &ids {
         assert!(seen.windows(2).all(|w| w[0] == w[1]), "{rule}: {seen:?}");
     }
-    support::stop_gracefully(run);
 }

@@ -252,23 +252,6 @@ impl Pipeline {
         Running(child)
     }
 
-    /// Starts `mlobs args` (any long-running command) with this pipeline's
-    /// configuration, logging to `<name>.log`.
-    pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.log(name))
-            .unwrap();
-        let child = self
-            .mlobs(args)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Running(child)
-    }
-
     /// The address instance `name` serves `/metrics` on, once it answers
     /// (its sinks are ready then: the ClickHouse tables exist).
     pub fn serving(&self, name: &str) -> String {

@@ -1,5 +1,6 @@
 //! The services around a test's pipeline: its ClickHouse database, the
-//! local Prometheus that scrapes it, and its HTTP endpoints.
+//! local Prometheus that scrapes it, its HTTP endpoints, and other `mlobs`
+//! services it starts (the alerts webhook).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use mlobs_testkit::wait_until;
 use serde_json::Value;
 
-use super::{Pipeline, WindowCounts};
+use super::{Pipeline, Running, WindowCounts};
 
 /// The local Prometheus (started by `make up`).
 const PROMETHEUS: &str = "http://127.0.0.1:9090";
@@ -163,6 +164,23 @@ impl Pipeline {
             })
             .collect();
         super::counts(&Value::Array(windows))
+    }
+
+    /// Starts `mlobs args` (any long-running command) with this pipeline's
+    /// configuration, logging to `<name>.log`.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log(name))
+            .unwrap();
+        let child = self
+            .mlobs(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Running(child)
     }
 
     /// Drops this pipeline's database (tests leave no tables behind).
