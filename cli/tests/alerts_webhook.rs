@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use mlobs_schemas::{AlertEvent, AlertStatus, WriterSchemas};
-use mlobs_testkit::services::{free_port, PrivateService};
+use mlobs_testkit::services::PrivateService;
 use mlobs_testkit::wait_until;
 use rdkafka::Message;
 use serde_json::json;
@@ -60,22 +60,8 @@ fn answers_tell_alertmanager_when_to_retry_and_a_redelivery_keeps_its_id() {
     // other test.
     let kafka = PrivateService::kafka();
     let pipeline = Pipeline::on_brokers("webhook", 1, &kafka.address());
-    let address = format!("127.0.0.1:{}", free_port());
-    let _webhook = pipeline.spawn(
-        "webhook",
-        &[
-            "alerts",
-            "webhook",
-            "--listen",
-            &address,
-            "--ack-timeout-ms",
-            "2000",
-        ],
-    );
-    let url = format!("http://{address}/alerts");
-    wait_until(DEADLINE, "the webhook to answer", || {
-        get(&format!("http://{address}/healthz")).filter(|(s, _)| *s == 200)
-    });
+    let (_webhook, base) = pipeline.webhook(&["--ack-timeout-ms", "2000"]);
+    let url = format!("{base}/alerts");
 
     assert_eq!(post(&url, &notification("firing")).unwrap().0, 200);
     let events = published(&pipeline, 2);
@@ -97,7 +83,7 @@ fn answers_tell_alertmanager_when_to_retry_and_a_redelivery_keeps_its_id() {
         "{body}"
     );
     assert_eq!(get(&url).unwrap().0, 405);
-    assert_eq!(get(&format!("http://{address}/nope")).unwrap().0, 404);
+    assert_eq!(get(&format!("{base}/nope")).unwrap().0, 404);
 
     // The broker goes away: 503 within the acknowledgement timeout (plus
     // the librdkafka report), so that Alertmanager keeps the alert.

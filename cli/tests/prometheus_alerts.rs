@@ -14,12 +14,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mlobs_schemas::{AlertEvent, AlertStatus, Severity, WriterSchemas};
-use mlobs_testkit::services::{free_port, PrivateService};
+use mlobs_testkit::services::PrivateService;
 use mlobs_testkit::wait_until;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Message};
-use support::services::{get, prometheus_at};
-use support::{Pipeline, Running, DEADLINE};
+use support::services::prometheus_at;
+use support::{Pipeline, DEADLINE};
 
 /// The shipped rules with every `for:` cut to one second.
 fn fast_rules(dir: &std::path::Path) -> String {
@@ -56,18 +56,6 @@ fn drift_with_prompt_labels(dir: &std::path::Path) -> String {
     let path = dir.join("drift-prompt-labels.toml");
     std::fs::write(&path, text.replace(tail, prompt)).unwrap();
     path.display().to_string()
-}
-
-/// `mlobs alerts webhook` on a free port; waits until it answers.
-fn start_webhook(pipeline: &Pipeline, extra: &[&str]) -> (Running, String) {
-    let address = format!("127.0.0.1:{}", free_port());
-    let mut args = vec!["alerts", "webhook", "--listen", &address];
-    args.extend_from_slice(extra);
-    let running = pipeline.spawn("webhook", &args);
-    wait_until(DEADLINE, "the webhook to answer", || {
-        get(&format!("http://{address}/healthz")).filter(|(status, _)| *status == 200)
-    });
-    (running, format!("http://{address}"))
 }
 
 /// Reads a topic from its start, record by record, across calls.
@@ -115,7 +103,7 @@ impl TopicReader {
 #[test]
 fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
     let pipeline = Pipeline::new("prom-alerts", 1);
-    let (_webhook, webhook_url) = start_webhook(&pipeline, &[]);
+    let (_webhook, webhook_url) = pipeline.webhook(&[]);
     let alertmanager = PrivateService::alertmanager(&format!("{webhook_url}/alerts"));
     let prometheus = PrivateService::prometheus(&fast_rules(&pipeline.dir), alertmanager.port);
     // The backlog first: the simulator writes the baselines `mlobs run`

@@ -183,6 +183,20 @@ impl Pipeline {
         Running(child)
     }
 
+    /// `mlobs alerts webhook` (extra args appended) on a free port, logging
+    /// to `webhook.log`; returns it and its `http://host:port` once it
+    /// answers.
+    pub fn webhook(&self, extra: &[&str]) -> (Running, String) {
+        let address = format!("127.0.0.1:{}", mlobs_testkit::services::free_port());
+        let mut args = vec!["alerts", "webhook", "--listen", &address];
+        args.extend_from_slice(extra);
+        let running = self.spawn("webhook", &args);
+        wait_until(super::DEADLINE, "the webhook to answer", || {
+            get(&format!("http://{address}/healthz")).filter(|(status, _)| *status == 200)
+        });
+        (running, format!("http://{address}"))
+    }
+
     /// Drops this pipeline's database (tests leave no tables behind).
     pub fn drop_database(&self) {
         let url = self
