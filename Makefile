@@ -33,9 +33,10 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	# tansu keeps every record forever and cannot delete one topic (its
 	# DeleteTopics deletes them all): each run starts from an empty broker.
 	$(STACK) reset kafka
-	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
-	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml).
+	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml):
+	# about a second, so they go first.
 	infra/prometheus/check-rules.sh test
+	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
 lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and amtool check-config
