@@ -39,7 +39,7 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
-lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and amtool check-config
+lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and config, amtool check-config
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
 	infra/prometheus/check-rules.sh check
