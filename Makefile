@@ -33,12 +33,16 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	# tansu keeps every record forever and cannot delete one topic (its
 	# DeleteTopics deletes them all): each run starts from an empty broker.
 	$(STACK) reset kafka
+	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml):
+	# about a second, so they go first.
+	infra/prometheus/check-rules.sh test
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
-lint: deps    ## clippy with warnings as errors, and formatting
+lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and config, amtool check-config
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all --check
+	infra/prometheus/check-rules.sh check
 
 bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 50 CSVs
 	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench checkpoint --bench clickhouse_insert

@@ -46,7 +46,8 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
-    /// List alerts (each one's newest state) from the alerts topic.
+    /// List alerts (each one's newest state) from the alerts topic, or
+    /// republish Alertmanager's on it (`mlobs alerts webhook`).
     Alerts(commands::alerts::Args),
 }
 

@@ -2,6 +2,7 @@
 //! groups that turn prediction and label streams into per-version metrics,
 //! and the sinks they feed.
 
+pub mod alertmanager;
 pub mod baselines;
 pub mod config;
 pub mod dead_letters;

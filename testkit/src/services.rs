@@ -88,6 +88,42 @@ impl PrivateService {
         )
     }
 
+    /// An Alertmanager of our own (`http://127.0.0.1:port`) that delivers
+    /// every alert to the webhook at `webhook_url`.
+    pub fn alertmanager(webhook_url: &str) -> Self {
+        let port = free_port();
+        Self::start(
+            "alertmanager",
+            port,
+            vec![
+                ("MLOBS_ALERTMANAGER_PORT", port.to_string()),
+                ("MLOBS_ALERTS_WEBHOOK_URL", webhook_url.to_string()),
+            ],
+        )
+    }
+
+    /// A Prometheus of our own (`http://127.0.0.1:port`) that evaluates the
+    /// rule files matching `rules` (a glob) and sends its alerts to the
+    /// Alertmanager on `alertmanager_port`. It scrapes the targets written
+    /// to [`PrivateService::scrape_targets`].
+    pub fn prometheus(rules: &str, alertmanager_port: u16) -> Self {
+        let port = free_port();
+        Self::start(
+            "prometheus",
+            port,
+            vec![
+                ("MLOBS_PROMETHEUS_PORT", port.to_string()),
+                ("MLOBS_PROMETHEUS_RULES", rules.to_string()),
+                ("MLOBS_ALERTMANAGER_PORT", alertmanager_port.to_string()),
+            ],
+        )
+    }
+
+    /// The folder of a private Prometheus's file_sd target files (JSON).
+    pub fn scrape_targets(&self) -> PathBuf {
+        self.data.join("prometheus/targets")
+    }
+
     fn start(service: &'static str, port: u16, env: Vec<(&'static str, String)>) -> Self {
         let data = std::env::temp_dir().join(crate::unique_name(&format!("private-{service}")));
         let this = PrivateService {

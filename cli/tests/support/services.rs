@@ -1,5 +1,6 @@
 //! The services around a test's pipeline: its ClickHouse database, the
-//! local Prometheus that scrapes it, and its HTTP endpoints.
+//! local Prometheus that scrapes it, its HTTP endpoints, and other `mlobs`
+//! services it starts (the alerts webhook).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use mlobs_testkit::wait_until;
 use serde_json::Value;
 
-use super::{Pipeline, WindowCounts};
+use super::{Pipeline, Running, WindowCounts};
 
 /// The local Prometheus (started by `make up`).
 const PROMETHEUS: &str = "http://127.0.0.1:9090";
@@ -33,6 +34,18 @@ pub fn get(url: &str) -> Option<(u16, String)> {
     Some((status, response.body_mut().read_to_string().ok()?))
 }
 
+/// `(status, body)` of a POST of `body` as JSON, or `None` when nothing
+/// answers.
+pub fn post(url: &str, body: &str) -> Option<(u16, String)> {
+    let mut response = http()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.body_mut().read_to_string().ok()?))
+}
+
 /// The data folder of the local stack (`MLOBS_DATA`, as infra/lib.sh sets it).
 fn data_dir() -> PathBuf {
     std::env::var_os("MLOBS_DATA").map_or_else(
@@ -52,7 +65,12 @@ impl Drop for ScrapeTarget {
 
 /// The value of a scalar or one-series PromQL query, when it has one.
 pub fn prometheus(query: &str) -> Option<f64> {
-    let url = format!("{PROMETHEUS}/api/v1/query?query={}", encode(query));
+    prometheus_at(PROMETHEUS, query)
+}
+
+/// [`prometheus`] against the Prometheus at `base` (a test's own).
+pub fn prometheus_at(base: &str, query: &str) -> Option<f64> {
+    let url = format!("{base}/api/v1/query?query={}", encode(query));
     let (_, body) = get(&url)?;
     let answer: Value = serde_json::from_str(&body).ok()?;
     let value = &answer["data"]["result"][0]["value"][1];
@@ -146,6 +164,37 @@ impl Pipeline {
             })
             .collect();
         super::counts(&Value::Array(windows))
+    }
+
+    /// Starts `mlobs args` (any long-running command) with this pipeline's
+    /// configuration, logging to `<name>.log`.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log(name))
+            .unwrap();
+        let child = self
+            .mlobs(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Running(child)
+    }
+
+    /// `mlobs alerts webhook` (extra args appended) on a free port, logging
+    /// to `webhook.log`; returns it and its `http://host:port` once it
+    /// answers.
+    pub fn webhook(&self, extra: &[&str]) -> (Running, String) {
+        let address = format!("127.0.0.1:{}", mlobs_testkit::services::free_port());
+        let mut args = vec!["alerts", "webhook", "--listen", &address];
+        args.extend_from_slice(extra);
+        let running = self.spawn("webhook", &args);
+        wait_until(super::DEADLINE, "the webhook to answer", || {
+            get(&format!("http://{address}/healthz")).filter(|(status, _)| *status == 200)
+        });
+        (running, format!("http://{address}"))
     }
 
     /// Drops this pipeline's database (tests leave no tables behind).

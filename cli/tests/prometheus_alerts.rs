@@ -1,0 +1,222 @@
+//! Alerts from Prometheus, end to end on real services: the pipeline
+//! exports metrics, a Prometheus of the test's own evaluates the shipped
+//! rules (with `for:` shortened, as `for:` counts wall time), an
+//! Alertmanager of its own delivers to `mlobs alerts webhook`, and the
+//! AlertEvent lands on the test's alerts topic.
+//!
+//! Private Prometheus and Alertmanager instances (the stack's binaries and
+//! scripts, their own ports and data): the shared ones serve every other
+//! test, and their Alertmanager delivers to the stack's webhook address.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mlobs_schemas::{AlertEvent, AlertStatus, Severity, WriterSchemas};
+use mlobs_testkit::services::PrivateService;
+use mlobs_testkit::wait_until;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Message};
+use support::services::prometheus_at;
+use support::{Pipeline, DEADLINE};
+
+/// The shipped rules with every `for:` cut to one second.
+fn fast_rules(dir: &std::path::Path) -> String {
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/prometheus/rules/mlobs.yml"
+    );
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let fast: Vec<String> = text
+        .lines()
+        .map(|line| match line.trim_start().strip_prefix("for: ") {
+            Some(_) => format!("{}for: 1s", &line[..line.len() - line.trim_start().len()]),
+            None => line.to_string(),
+        })
+        .collect();
+    assert!(
+        text.contains("for: 1h"),
+        "the shipped accuracy rule waits an hour"
+    );
+    let path = dir.join("fast-rules.yml");
+    std::fs::write(&path, fast.join("\n")).unwrap();
+    path.display().to_string()
+}
+
+/// drift.toml with labels 1-2 minutes after their prediction. With the
+/// shipped tail (exponential up to 20 min) the newest window holds the
+/// last 3 labels, all correct, and `model_accuracy` ends at 1.
+fn drift_with_prompt_labels(dir: &std::path::Path) -> String {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/drift.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let tail = r#"delay = { distribution = "exponential", mean = "3m", max = "20m" }"#;
+    assert!(text.contains(tail), "drift.toml's label delay changed");
+    let prompt = r#"delay = { distribution = "uniform", min = "1m", max = "2m" }"#;
+    let path = dir.join("drift-prompt-labels.toml");
+    std::fs::write(&path, text.replace(tail, prompt)).unwrap();
+    path.display().to_string()
+}
+
+/// Reads a topic from its start, record by record, across calls.
+struct TopicReader {
+    consumer: BaseConsumer,
+    schemas: WriterSchemas,
+    /// (key, event) of every record read so far.
+    events: Vec<(String, AlertEvent)>,
+}
+
+impl TopicReader {
+    fn new(brokers: &str, topic: &str) -> Self {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("group.id", mlobs_testkit::unique_name("alerts-reader"))
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        consumer.subscribe(&[topic]).unwrap();
+        TopicReader {
+            consumer,
+            schemas: WriterSchemas::builtin(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Reads what arrived within about a second.
+    fn read(&mut self) -> &[(String, AlertEvent)] {
+        let until = std::time::Instant::now() + Duration::from_secs(1);
+        while std::time::Instant::now() < until {
+            if let Some(Ok(message)) = self.consumer.poll(Duration::from_millis(100)) {
+                let key = String::from_utf8_lossy(message.key().unwrap_or_default()).to_string();
+                let event = self
+                    .schemas
+                    .decode::<AlertEvent>(message.payload().unwrap_or_default())
+                    .expect("every record of the alerts topic is an AlertEvent");
+                self.events.push((key, event));
+            }
+        }
+        &self.events
+    }
+}
+
+#[test]
+fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
+    let pipeline = Pipeline::new("prom-alerts", 1);
+    let (_webhook, webhook_url) = pipeline.webhook(&[]);
+    let alertmanager = PrivateService::alertmanager(&format!("{webhook_url}/alerts"));
+    let prometheus = PrivateService::prometheus(&fast_rules(&pipeline.dir), alertmanager.port);
+    // The backlog first: the simulator writes the baselines `mlobs run`
+    // reads at its start, so drift is measured too.
+    let truth = pipeline.simulate(&drift_with_prompt_labels(&pipeline.dir));
+    let run = pipeline.start("run", &[]);
+    let metrics = pipeline.metrics_address("run");
+    let target = serde_json::json!([{"targets": [metrics], "labels": {"test": pipeline.prefix}}]);
+    let targets = prometheus.scrape_targets().join("pipeline.json");
+    std::fs::write(&targets, target.to_string()).unwrap();
+    pipeline.wait_for(&truth, DEADLINE);
+    // What the pipeline exports once every window is in: the newest
+    // window's accuracy, below the 0.95 SLO after the drift.
+    let accuracy = wait_until(DEADLINE, "Prometheus to scrape the accuracy", || {
+        let query = format!("model_accuracy{{test=\"{}\"}}", pipeline.prefix);
+        prometheus_at(&prometheus.url(), &query)
+    });
+    assert!(
+        accuracy < 0.95,
+        "the drift scenario ends below the SLO: {accuracy}"
+    );
+
+    let mut reader = TopicReader::new(&pipeline.brokers(), &pipeline.topic("alerts"));
+    let ours = |e: &AlertEvent| e.details.get("test") == Some(&pipeline.prefix);
+    let (key, event) = wait_until(DEADLINE, "the accuracy alert on the alerts topic", || {
+        reader
+            .read()
+            .iter()
+            .find(|(_, e)| ours(e) && e.rule == "accuracy_slo")
+            .cloned()
+    });
+    assert_eq!(key, "churn/1");
+    assert_eq!(event.source, "alertmanager");
+    assert_eq!(event.status, AlertStatus::Firing);
+    assert_eq!(event.severity, Severity::Critical);
+    assert_eq!(
+        (
+            event.model.as_str(),
+            event.version.as_str(),
+            event.environment.as_str()
+        ),
+        ("churn", "1", "simulation")
+    );
+    assert_eq!(event.details["alertname"], "ModelAccuracyDrop");
+    assert_eq!(event.evidence.metric, "model_accuracy");
+    assert_eq!(event.evidence.threshold, 0.95);
+    // The value Prometheus saw when the alert fired: the accuracy of one of
+    // the windows (the gauge moved on as later windows came in).
+    let value = event.evidence.value;
+    let windows = truth.as_array().unwrap();
+    let measured = windows.iter().any(|w| {
+        let (correct, labeled) = (
+            w["correct"].as_f64().unwrap(),
+            w["labeled"].as_f64().unwrap(),
+        );
+        labeled > 0.0 && (correct / labeled - value).abs() < 1e-9
+    });
+    assert!(
+        value < 0.95 && measured,
+        "evidence {value} is no window's accuracy"
+    );
+    assert!(
+        event.summary.contains("below the 95% SLO"),
+        "{}",
+        event.summary
+    );
+    assert!(
+        event.alert_id.starts_with("alertmanager:"),
+        "{}",
+        event.alert_id
+    );
+    let now = mlobs_schemas::time::now_ms();
+    assert!(
+        event.started_at > now - DEADLINE.as_millis() as i64 * 4 && event.started_at <= now,
+        "startsAt is this run's: {}",
+        event.started_at
+    );
+    // The drifted feature fires too, through the same path.
+    let drift = wait_until(DEADLINE, "the feature drift alert", || {
+        reader
+            .read()
+            .iter()
+            .find(|(_, e)| ours(e) && e.rule == "feature_drift")
+            .map(|(_, e)| e.details.clone())
+    });
+    assert_eq!(drift["feature"], "monthly_charges");
+    // The pipeline stops: its series go stale, the rule stops holding, and
+    // Alertmanager sends the alert resolved, under the firing event's id.
+    support::stop_gracefully(run);
+    let resolved = wait_until(DEADLINE, "the accuracy alert to resolve", || {
+        reader
+            .read()
+            .iter()
+            .find(|(_, e)| ours(e) && e.rule == "accuracy_slo" && e.status == AlertStatus::Resolved)
+            .map(|(_, e)| e.clone())
+    });
+    assert_eq!(resolved.alert_id, event.alert_id);
+    assert_eq!(resolved.reason, "alertmanager");
+    assert_eq!(resolved.started_at, event.started_at);
+    assert!(
+        resolved.updated_at > resolved.started_at,
+        "endsAt after startsAt"
+    );
+    // However often Alertmanager delivered, firing or resolved, each alert
+    // (rule and labels) has one id.
+    let mut ids: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (_, e) in reader.read().iter().filter(|(_, e)| ours(e)) {
+        let labels = format!("{:?}", e.details);
+        ids.entry((e.rule.clone(), labels))
+            .or_default()
+            .push(e.alert_id.clone());
+    }
+    for ((rule, _), seen) in &ids {
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{rule}: {seen:?}");
+    }
+}
