@@ -135,7 +135,7 @@ fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
             .find(|(_, e)| ours(e) && e.rule == "accuracy_slo")
             .cloned()
     });
-    assert_eq!(key, "churn/1");
+    assert_eq!(key, event.alert_id);
     assert_eq!(event.source, "alertmanager");
     assert_eq!(event.status, AlertStatus::Firing);
     assert_eq!(event.severity, Severity::Critical);

@@ -3,6 +3,7 @@
 //! and the sinks they feed.
 
 pub mod alertmanager;
+pub mod alerts_topic;
 pub mod baselines;
 pub mod config;
 pub mod dead_letters;

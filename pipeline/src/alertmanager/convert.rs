@@ -76,12 +76,6 @@ pub fn alert_events(body: &[u8]) -> Result<Vec<AlertEvent>, BadNotification> {
         .collect()
 }
 
-/// The Kafka key of an event: `model/version`, as for the stream alerts, so
-/// that the alerts of one version stay in order in one partition.
-pub fn record_key(event: &AlertEvent) -> String {
-    format!("{}/{}", event.model, event.version)
-}
-
 fn alert_event(alert: &Alert) -> Result<AlertEvent, BadNotification> {
     let label = |name: &str| alert.labels.get(name).filter(|v| !v.is_empty());
     let required = |name: &str| {

@@ -17,7 +17,8 @@ use mlobs_schemas::AlertEvent;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use super::convert::{alert_events, record_key};
+use super::convert::alert_events;
+use crate::alerts_topic::record_key;
 use crate::config::KafkaConfig;
 use crate::kafka_log::Quiet;
 use crate::shutdown::Shutdown;
@@ -180,7 +181,7 @@ impl Publisher {
             let payload = mlobs_schemas::encode(event)
                 .map_err(|e| format!("alert {} could not be encoded: {e}", event.alert_id))?;
             let key = record_key(event);
-            let record = FutureRecord::to(&self.topic).key(&key).payload(&payload);
+            let record = FutureRecord::to(&self.topic).key(key).payload(&payload);
             let delivery = self.producer.send_result(record).map_err(|(e, _)| {
                 format!("the producer's queue refused alert {}: {e}", event.alert_id)
             })?;

@@ -141,7 +141,7 @@ impl Alerting {
             outbox.send(Outgoing {
                 topic: &topics.alerts,
                 partition: None,
-                key: format!("{}/{}", event.model, event.version).as_bytes(),
+                key: crate::alerts_topic::record_key(event).as_bytes(),
                 payload: &payload,
                 headers: None,
                 timestamp: Some(event.updated_at),

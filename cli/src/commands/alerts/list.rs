@@ -20,7 +20,7 @@ pub enum StatusFilter {
 }
 
 #[derive(clap::Args)]
-pub struct Args {
+pub struct ListArgs {
     /// Only alerts in this state.
     #[arg(long, value_enum)]
     status: Option<StatusFilter>,
@@ -32,7 +32,7 @@ pub struct Args {
     format: Format,
 }
 
-pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
+pub fn execute(config: &Config, args: ListArgs) -> anyhow::Result<()> {
     let schemas = config.writer_schemas()?;
     let events: Vec<AlertEvent> = read_topic(
         &config.kafka,
