@@ -154,4 +154,5 @@ pub struct FaultFile {
     #[serde(rename = "type")]
     pub error_type: Option<String>,
     pub message: Option<String>,
+    pub gpu_utilization: Option<f64>,
 }

@@ -61,6 +61,9 @@ pub(crate) struct Fault {
 pub(crate) enum FaultKind {
     /// Latency is multiplied by `factor`.
     LatencySpike { factor: f64 },
+    /// Another workload shares the machine: latency (and with it CPU time)
+    /// is multiplied by `factor` and the GPU is busy at `gpu_utilization`.
+    ResourceContention { factor: f64, gpu_utilization: f64 },
     /// A share `rate` of predictions fails with this error.
     Errors {
         error_type: String,
@@ -68,6 +71,9 @@ pub(crate) enum FaultKind {
         rate: f64,
     },
 }
+
+/// GPU utilisation while a `resource_contention` fault does not say.
+const CONTENDED_GPU_UTILIZATION: f64 = 0.97;
 
 /// Parameters each drift kind takes.
 const DRIFT_PARAMETERS: [(&str, &[&str]); 4] = [
@@ -248,7 +254,30 @@ pub(crate) fn parse_fault(
             Ok(())
         }
     };
+    if file.kind != "resource_contention" {
+        misplaced(
+            "gpu_utilization",
+            file.gpu_utilization.is_some(),
+            "only kind \"resource_contention\" takes gpu_utilization",
+        )?;
+    }
     let kind = match file.kind.as_str() {
+        "resource_contention" => {
+            let takes = "kind \"resource_contention\" takes factor and gpu_utilization";
+            misplaced("rate", file.rate.is_some(), takes)?;
+            misplaced("type", file.error_type.is_some(), takes)?;
+            misplaced("message", file.message.is_some(), takes)?;
+            FaultKind::ResourceContention {
+                factor: number(&key, "factor", file.factor, |x| x > 0.0, "a number > 0")?,
+                gpu_utilization: number(
+                    &key,
+                    "gpu_utilization",
+                    Some(file.gpu_utilization.unwrap_or(CONTENDED_GPU_UTILIZATION)),
+                    |x| (0.0..=1.0).contains(&x),
+                    "a share between 0 and 1",
+                )?,
+            }
+        }
         "latency_spike" => {
             let takes = "kind \"latency_spike\" takes factor";
             misplaced("rate", file.rate.is_some(), takes)?;
@@ -288,7 +317,7 @@ pub(crate) fn parse_fault(
             return Err(SimError::invalid(
                 &format!("{key}.kind"),
                 other,
-                "use latency_spike (factor) or errors (type, rate, message)",
+                "use latency_spike (factor), errors (type, rate, message) or resource_contention (factor, gpu_utilization)",
             ))
         }
     };

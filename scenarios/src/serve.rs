@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionError, PredictionEvent};
+use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionError, PredictionEvent, ResourceUsage};
 
 use crate::injections::{FaultKind, Stage};
 use crate::logistic::Logistic;
@@ -12,6 +12,14 @@ use crate::model::{Delay, Model};
 use crate::process::{apply_change, draw_row, true_class, Row};
 use crate::rng::Rng;
 use crate::Scenario;
+
+/// Resource usage of a simulated server, drawn from no random stream (so
+/// the events of existing scenarios stay as they were): CPU time is this
+/// share of the latency, the GPU holds the model in this much memory and is
+/// this busy unless a `resource_contention` fault says otherwise.
+const CPU_SHARE_OF_LATENCY: f64 = 0.6;
+const GPU_MEMORY_MB: f64 = 1_800.0;
+const IDLE_GPU_UTILIZATION: f64 = 0.35;
 
 /// Independent random streams of a run. Each concern draws from its own so
 /// that adding a drift or a fault changes nothing else in the run, and a
@@ -91,9 +99,17 @@ pub(crate) fn serve(
             && f.model.as_ref().is_none_or(|name| name == &model.name)
             && f.version.as_ref().is_none_or(|name| name == &version.name)
     });
+    let mut gpu_utilization = IDLE_GPU_UTILIZATION;
     for fault in faults {
         match &fault.kind {
             FaultKind::LatencySpike { factor } => latency_ms *= factor,
+            FaultKind::ResourceContention {
+                factor,
+                gpu_utilization: busy,
+            } => {
+                latency_ms *= factor;
+                gpu_utilization = *busy;
+            }
             FaultKind::Errors {
                 error_type,
                 message,
@@ -145,7 +161,11 @@ pub(crate) fn serve(
         class_probabilities: (!failed)
             .then(|| BTreeMap::from([(class(false), 1.0 - p), (class(true), p)])),
         latency_ms,
-        resources: None,
+        resources: Some(ResourceUsage {
+            cpu_time_ms: Some(latency_ms * CPU_SHARE_OF_LATENCY),
+            gpu_memory_mb: Some(GPU_MEMORY_MB),
+            gpu_utilization: Some(gpu_utilization),
+        }),
         error,
         request_id: None,
         trace_id: None,

@@ -59,6 +59,8 @@ fn every_bad_value_names_its_key_and_what_is_allowed() {
         (small("[[faults]]\nkind = \"errors\"\ntype = \"timeout\"\nrate = 2\nfrom = \"1m\"\nuntil = \"2m\""), &["`faults[0].rate`", "between 0 and 1"]),
         (small("[[faults]]\nkind = \"errors\"\ntype = \"timeout\"\nrate = 0.1\nfrom = \"1m\"\nuntil = \"2m\"\nversion = \"z\""), &["`faults[0].version`", "no such version"]),
         (small("[[faults]]\nkind = \"latency_spike\"\nfrom = \"1m\"\nuntil = \"2m\""), &["`faults[0].factor`", "missing"]),
+        (small("[[faults]]\nkind = \"resource_contention\"\nfactor = 3\ngpu_utilization = 1.5\nfrom = \"1m\"\nuntil = \"2m\""), &["`faults[0].gpu_utilization`", "between 0 and 1"]),
+        (small("[[faults]]\nkind = \"latency_spike\"\nfactor = 3\ngpu_utilization = 0.9\nfrom = \"1m\"\nuntil = \"2m\""), &["`faults[0].gpu_utilization`", "resource_contention"]),
         (small("[[faults]]\nkind = \"latency_spike\"\nfactor = 3\nfrom = \"soon\"\nuntil = \"2m\""), &["`faults[0].from`", "RFC 3339"]),
     ];
     let mut wrong = Vec::new();
