@@ -46,6 +46,9 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
+    /// Change what serves a model in the MLflow registry: champion,
+    /// challenger and its traffic share, audited.
+    Model(commands::model::Args),
 }
 
 /// How log lines are written.
@@ -77,7 +80,8 @@ fn main() -> ExitCode {
         Command::Clickhouse(args) => commands::clickhouse::execute(&config, args),
         Command::Windows(args) => commands::windows::execute(&config, args),
         Command::Replay(args) => commands::replay::execute(&config, args),
-        Command::Baseline(args) => commands::baseline::execute(args),
+        Command::Baseline(args) => commands::baseline::execute(&config, args),
+        Command::Model(args) => commands::model::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
     };
     match result {

@@ -73,7 +73,9 @@ pub fn encoding(table: &str, live: &[(String, String)]) -> (Encoding, Vec<String
 mod tests {
     use super::*;
     use crate::sinks::clickhouse::migrate::TABLES;
-    use crate::sinks::clickhouse::rows::{DriftRow, InferenceRow, OutcomeRow, WindowRow};
+    use crate::sinks::clickhouse::rows::{
+        DriftRow, InferenceRow, OutcomeRow, RegistryEventRow, WindowRow,
+    };
     use clickhouse::Row;
 
     fn names(table: &str) -> Vec<String> {
@@ -86,6 +88,7 @@ mod tests {
         assert_eq!(names("outcomes"), OutcomeRow::COLUMN_NAMES);
         assert_eq!(names("window_metrics"), WindowRow::COLUMN_NAMES);
         assert_eq!(names("feature_drift"), DriftRow::COLUMN_NAMES);
+        assert_eq!(names("registry_events"), RegistryEventRow::COLUMN_NAMES);
         for table in TABLES {
             assert!(!declared(table).is_empty(), "{table}");
         }
