@@ -65,7 +65,11 @@ fn drift_comes_from_mlflow_and_from_the_cache_when_mlflow_is_down() {
     let model = unique_name("churn-mlflow");
     let cache = std::env::temp_dir().join(unique_name("mlobs-baseline-cache"));
     let model_line = format!("name = \"{model}\"");
-    let renamed = [("name = \"churn\"", model_line.as_str())];
+    let drift_line = format!("model = \"{model}\"");
+    let renamed = [
+        ("name = \"churn\"", model_line.as_str()),
+        ("model = \"churn\"", drift_line.as_str()),
+    ];
 
     let mut first = pipeline_on_mlflow("mlflow-drift", &model, &mlflow_url(), &cache);
     first.set("MLOBS_WINDOWS_SIZE_MS", "600000");
