@@ -57,8 +57,9 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
     let m = model.as_str();
     let registry = registry();
 
-    let ok = |args: &[&str]| {
-        let output = run(&pipeline, args);
+    let ok = |args: &[&str], by: &str, reason: &str| {
+        let args = [args, &["--by", by, "--reason", reason]].concat();
+        let output = run(&pipeline, &args);
         assert!(
             output.status.success(),
             "mlobs {args:?}: {}",
@@ -66,32 +67,18 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
         );
         String::from_utf8(output.stdout).unwrap()
     };
-    ok(&[
-        "model",
-        "promote",
-        m,
-        "--version",
-        "1",
-        "--by",
+    ok(
+        &["model", "promote", m, "--version", "1"],
         "alice",
-        "--reason",
         "first release",
-    ]);
+    );
     assert_eq!(registry.model(m).unwrap().alias("champion"), Some("1"));
 
-    ok(&[
-        "model",
-        "traffic",
-        m,
-        "--challenger",
-        "2",
-        "--share",
-        "0.1",
-        "--by",
+    ok(
+        &["model", "traffic", m, "--challenger", "2", "--share", "0.1"],
         "bob",
-        "--reason",
         "canary",
-    ]);
+    );
     let after = registry.model(m).unwrap();
     assert_eq!(after.alias("challenger"), Some("2"));
     assert_eq!(after.tag(TRAFFIC_TAG), Some("0.1"));
@@ -108,17 +95,11 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
         Some("erin")
     );
 
-    let promoted = ok(&[
-        "model",
-        "promote",
-        m,
-        "--version",
-        "2",
-        "--by",
+    let promoted = ok(
+        &["model", "promote", m, "--version", "2"],
         "carol",
-        "--reason",
         "canary won",
-    ]);
+    );
     assert!(
         promoted.contains("champion is version 2 (was version 1)"),
         "{promoted}"
@@ -132,30 +113,14 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
     );
     assert_eq!(after.tag(TRAFFIC_TAG), Some("0"));
 
-    let again = ok(&[
-        "model",
-        "promote",
-        m,
-        "--version",
-        "2",
-        "--by",
-        "carol",
-        "--reason",
-        "again",
-    ]);
+    let again = ok(&["model", "promote", m, "--version", "2"], "carol", "again");
     assert!(again.contains("nothing changed"), "{again}");
 
-    ok(&[
-        "model",
-        "rollback",
-        m,
-        "--to",
-        "1",
-        "--by",
+    ok(
+        &["model", "rollback", m, "--to", "1"],
         "dave",
-        "--reason",
         "accuracy fell",
-    ]);
+    );
     assert_eq!(registry.model(m).unwrap().alias("champion"), Some("1"));
     let v1 = registry.version(m, "1").unwrap();
     assert_eq!(v1.tag(AUDIT_ACTION), Some("rollback"));

@@ -77,6 +77,42 @@ impl Registry {
         decode(call, self.send(call, request)?)
     }
 
+    /// Every item of a search: `GET <endpoint>?filter=..&max_results=..`,
+    /// page after page until MLflow's `next_page_token` is empty; the items
+    /// are the answer's array `items`.
+    pub(crate) fn search<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        items: &str,
+        filter: &str,
+        max_results: u32,
+    ) -> Result<Vec<T>> {
+        let call = call(endpoint, filter);
+        let max_results = max_results.to_string();
+        let mut found = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("max_results", max_results.as_str()), ("filter", filter)];
+            if !token.is_empty() {
+                query.push(("page_token", &token));
+            }
+            let mut page: serde_json::Map<String, serde_json::Value> =
+                self.get(&call, endpoint, &query)?;
+            if let Some(list) = page.remove(items) {
+                let list: Vec<T> =
+                    serde_json::from_value(list).map_err(|e| RegistryError::Decode {
+                        call: call.clone(),
+                        detail: format!("{items}: {e}"),
+                    })?;
+                found.extend(list);
+            }
+            match page.remove("next_page_token") {
+                Some(serde_json::Value::String(next)) if !next.is_empty() => token = next,
+                _ => return Ok(found),
+            }
+        }
+    }
+
     /// `<method> /api/2.0/mlflow/<endpoint>` with a JSON body, answer as
     /// `T` (MLflow wants `Content-Type: application/json` even on DELETE).
     pub(crate) fn call<T: DeserializeOwned>(

@@ -13,14 +13,6 @@ struct One {
 }
 
 #[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    registered_models: Vec<RegisteredModel>,
-    #[serde(default)]
-    next_page_token: String,
-}
-
-#[derive(Deserialize)]
 struct Aliased {
     model_version: ModelVersion,
 }
@@ -49,21 +41,12 @@ impl Registry {
     /// Registered models matching MLflow's `filter` (`name LIKE 'churn%'`;
     /// empty: all), every page.
     pub fn search_models(&self, filter: &str) -> Result<Vec<RegisteredModel>> {
-        let call = call("registered-models/search", filter);
-        let mut models = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("max_results", "1000"), ("filter", filter)];
-            if !token.is_empty() {
-                query.push(("page_token", &token));
-            }
-            let page: Page = self.get(&call, "registered-models/search", &query)?;
-            models.extend(page.registered_models);
-            if page.next_page_token.is_empty() {
-                return Ok(models);
-            }
-            token = page.next_page_token;
-        }
+        self.search(
+            "registered-models/search",
+            "registered_models",
+            filter,
+            1000,
+        )
     }
 
     /// Sets tag `key` of registered model `name` to `value`.

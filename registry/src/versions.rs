@@ -13,14 +13,6 @@ struct One {
 }
 
 #[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    model_versions: Vec<ModelVersion>,
-    #[serde(default)]
-    next_page_token: String,
-}
-
-#[derive(Deserialize)]
 struct Empty {}
 
 impl Registry {
@@ -47,21 +39,7 @@ impl Registry {
     /// ``tags.`mlobs.baseline.uri` LIKE '%'``), every page. MLflow serves
     /// this search on GET only, and its answer carries no aliases.
     pub fn search_versions(&self, filter: &str) -> Result<Vec<ModelVersion>> {
-        let call = call("model-versions/search", filter);
-        let mut versions = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("max_results", "10000"), ("filter", filter)];
-            if !token.is_empty() {
-                query.push(("page_token", &token));
-            }
-            let page: Page = self.get(&call, "model-versions/search", &query)?;
-            versions.extend(page.model_versions);
-            if page.next_page_token.is_empty() {
-                return Ok(versions);
-            }
-            token = page.next_page_token;
-        }
+        self.search("model-versions/search", "model_versions", filter, 10_000)
     }
 
     /// Sets tag `key` of version `version` of model `name` to `value`.
