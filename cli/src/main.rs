@@ -42,7 +42,7 @@ enum Command {
     Windows(commands::windows::Args),
     /// Re-process a time range of the input topics into a fresh consumer group.
     Replay(commands::replay::Args),
-    /// Profile training data into a baseline file.
+    /// Profile training data into a baseline file, or into MLflow as a model version's baseline.
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),

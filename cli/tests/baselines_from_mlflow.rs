@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use mlobs_registry::{baseline, Registry};
 use mlobs_testkit::{mlflow_url, unique_name, wait_until};
-use support::{assert_drift_scenario_verdicts, services, stop_gracefully, Pipeline, DEADLINE};
+use support::verdicts::assert_drift_scenario_verdicts;
+use support::{services, stop_gracefully, Pipeline, DEADLINE};
 
 /// How often the pipelines of these tests ask MLflow.
 const REFRESH_MS: u64 = 1_500;

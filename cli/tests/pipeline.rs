@@ -11,9 +11,8 @@ use mlobs_testkit::{brokers, consume_all, wait_until};
 use rdkafka::message::Headers;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Message};
-use support::{
-    assert_drift_scenario_verdicts, counts, output_within, stop_gracefully, Pipeline, DEADLINE,
-};
+use support::verdicts::assert_drift_scenario_verdicts;
+use support::{counts, output_within, stop_gracefully, Pipeline, DEADLINE};
 
 #[test]
 fn two_instances_in_one_group_count_exactly_what_was_sent() {
