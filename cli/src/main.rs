@@ -42,13 +42,16 @@ enum Command {
     Windows(commands::windows::Args),
     /// Re-process a time range of the input topics into a fresh consumer group.
     Replay(commands::replay::Args),
-    /// Profile training data into a baseline file.
+    /// Profile training data into a baseline file, or into MLflow as a model version's baseline.
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
     /// List alerts (each one's newest state) from the alerts topic, or
     /// republish Alertmanager's on it (`mlobs alerts webhook`).
     Alerts(commands::alerts::Args),
+    /// Change what serves a model in the MLflow registry: champion,
+    /// challenger and its traffic share, audited.
+    Model(commands::model::Args),
 }
 
 /// How log lines are written.
@@ -80,8 +83,9 @@ fn main() -> ExitCode {
         Command::Clickhouse(args) => commands::clickhouse::execute(&config, args),
         Command::Windows(args) => commands::windows::execute(&config, args),
         Command::Replay(args) => commands::replay::execute(&config, args),
-        Command::Baseline(args) => commands::baseline::execute(args),
         Command::Alerts(args) => commands::alerts::execute(&config, args),
+        Command::Baseline(args) => commands::baseline::execute(&config, args),
+        Command::Model(args) => commands::model::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
     };
     match result {

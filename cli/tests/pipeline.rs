@@ -11,6 +11,7 @@ use mlobs_testkit::{brokers, consume_all, wait_until};
 use rdkafka::message::Headers;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{ClientConfig, Message};
+use support::verdicts::assert_drift_scenario_verdicts;
 use support::{counts, output_within, stop_gracefully, Pipeline, DEADLINE};
 
 #[test]
@@ -43,28 +44,7 @@ fn a_backlog_gives_the_truth_and_names_the_drifted_feature() {
     let truth = pipeline.simulate("drift.toml");
     let run = pipeline.start("run", &[]);
     let windows = pipeline.wait_for(&truth, DEADLINE);
-    let with_predictions = windows
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|w| w["predictions"].as_u64() > Some(0));
-    for window in with_predictions {
-        let start = window["window_start"].as_str().unwrap();
-        let drifted: Vec<&str> = window["drift"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["drift_detected"] == true)
-            .map(|d| d["feature"].as_str().unwrap())
-            .collect();
-        // scenarios/drift.toml scales monthly_charges from 10:00 on.
-        let expected: &[&str] = if start < "2026-01-05T10:00:00Z" {
-            &[]
-        } else {
-            &["monthly_charges"]
-        };
-        assert_eq!(drifted, expected, "window {start}");
-    }
+    assert_drift_scenario_verdicts(&windows);
     stop_gracefully(run);
 }
 

@@ -54,6 +54,7 @@ fn migrate_creates_every_table_and_is_safe_to_repeat() {
         "feature_drift",
         "inference_log",
         "outcomes",
+        "registry_events",
         "window_metrics",
     ];
     assert_eq!(tables, expected);

@@ -176,3 +176,21 @@ CREATE TABLE IF NOT EXISTS mlobs.agent_actions (
 ) ENGINE = ReplacingMergeTree(updated_ms)
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (action_id);
+
+-- Every change of what serves (`mlobs model promote|rollback|traffic`):
+-- who, why and when, with what it replaced. Written once per change; the
+-- key makes a retried insert replace itself.
+CREATE TABLE IF NOT EXISTS mlobs.registry_events (
+    event_time DateTime,
+    event_time_ms Int64,
+    model String,
+    action String,
+    version String,
+    previous_version String,
+    share Float64,
+    previous_share Float64,
+    actor String,
+    reason String
+) ENGINE = ReplacingMergeTree(event_time_ms)
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (model, event_time_ms, action, version);

@@ -36,6 +36,9 @@ pub struct Health {
     assigned: [Option<AtomicUsize>; 2],
     /// Stage-1 partitions whose checkpoint restore keeps failing, and why.
     restoring: Mutex<BTreeMap<i32, String>>,
+    /// Model versions seen in predictions without a baseline: no drift for
+    /// them. Not a readiness problem (the rest works), a detail of it.
+    without_baseline: Mutex<Vec<(String, String)>>,
 }
 
 impl Health {
@@ -51,6 +54,7 @@ impl Health {
             }),
             assigned: [runs(Stage::Join), runs(Stage::Evaluate)],
             restoring: Mutex::new(BTreeMap::new()),
+            without_baseline: Mutex::new(Vec::new()),
         }
     }
 
@@ -86,6 +90,24 @@ impl Health {
         if let Some(count) = &self.assigned[stage as usize] {
             count.store(partitions, Ordering::Relaxed);
         }
+    }
+
+    /// The model versions seen in predictions that have no baseline now.
+    pub fn set_without_baseline(&self, versions: Vec<(String, String)>) {
+        *self.without_baseline.lock().expect("not poisoned") = versions;
+    }
+
+    /// What a ready process does not do, one line per item: the versions
+    /// without a baseline get no drift.
+    pub fn details(&self) -> Vec<String> {
+        self.without_baseline
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(|(model, version)| {
+                format!("no baseline for model {model} version {version}: no drift for it")
+            })
+            .collect()
     }
 
     /// `Ok` when ready, else what is wrong, one item per problem.
@@ -172,6 +194,12 @@ mod tests {
         );
         health.set_restoring(2, None);
         assert_eq!(health.readiness(), Ok(()));
+        health.set_without_baseline(vec![("churn".into(), "3".into())]);
+        assert_eq!(health.readiness(), Ok(()), "a missing baseline is a detail");
+        assert_eq!(
+            health.details(),
+            ["no baseline for model churn version 3: no drift for it"]
+        );
 
         let without_history = Health::new(&[Stage::Evaluate], false);
         without_history.set_broker(true);

@@ -59,6 +59,9 @@ pub enum PipelineError {
     /// ClickHouse refused or could not be reached.
     #[error(transparent)]
     ClickHouse(#[from] sinks::clickhouse::ClickHouseError),
+    /// MLflow cannot be used (its URL is unusable).
+    #[error(transparent)]
+    Mlflow(#[from] mlobs_registry::RegistryError),
     /// A topic is missing or misconfigured.
     #[error("topic {topic}: {detail}")]
     Topic { topic: String, detail: String },

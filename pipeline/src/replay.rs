@@ -18,7 +18,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use crate::kafka_log::Quiet;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
-use crate::baselines::Baselines;
+use crate::baselines::LiveBaselines;
 use crate::kafka::{consumer_config, Member};
 use crate::outbox::Outbox;
 use crate::shutdown::Shutdown;
@@ -43,7 +43,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// published.
 pub fn replay(
     config: &Config,
-    baselines: Arc<Baselines>,
+    baselines: Arc<LiveBaselines>,
     sinks: &Sinks,
     range: ReplayRange,
     group: &str,
@@ -60,7 +60,7 @@ pub fn replay(
             sources as u32,
             crate::stage1::operator_config(config),
             None,
-            &baselines,
+            &baselines.current(),
             schemas.clone(),
         )
         .with_privacy(Arc::new(config.privacy.clone()));

@@ -18,6 +18,12 @@ pub fn brokers() -> String {
     std::env::var("MLOBS_KAFKA_BROKERS").unwrap_or_else(|_| "127.0.0.1:9092".into())
 }
 
+/// MLflow of the local stack (override: MLOBS_MLFLOW_URL, the variable of
+/// config key `mlflow.url`).
+pub fn mlflow_url() -> String {
+    std::env::var("MLOBS_MLFLOW_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into())
+}
+
 /// A name no other test run uses: `prefix-<pid>-<time>-<counter>`.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);

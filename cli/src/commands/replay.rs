@@ -1,8 +1,6 @@
 //! `mlobs replay`: re-process a time range into a fresh consumer group.
 
-use std::sync::Arc;
-
-use mlobs_pipeline::baselines::Baselines;
+use mlobs_pipeline::baselines;
 use mlobs_pipeline::replay::{replay, ReplayRange};
 use mlobs_pipeline::sinks::Sinks;
 use mlobs_pipeline::windows::WindowView;
@@ -45,7 +43,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
             return Err(bad_input!("--to must be after --from"));
         }
     }
-    let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
+    let baselines = baselines::open(config, None, None)?;
     let sinks = Sinks::history_only(config)?;
     let range = ReplayRange { from, to };
     let results = replay(config, baselines, &sinks, range, &args.group)?;

@@ -1,9 +1,7 @@
 //! `mlobs run`: the pipeline's consumer groups, until SIGINT or SIGTERM.
 
-use std::sync::Arc;
-
 use clap::ValueEnum;
-use mlobs_pipeline::baselines::Baselines;
+use mlobs_pipeline::baselines;
 use mlobs_pipeline::shutdown::Shutdown;
 use mlobs_pipeline::sinks::Sinks;
 use mlobs_pipeline::{health, stage1, stage2, Config};
@@ -26,7 +24,6 @@ enum Stage {
 }
 
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
-    let baselines = Arc::new(Baselines::load(&config.baselines.dir)?);
     let shutdown = Shutdown::on_signals();
     let stages: &[health::Stage] = match args.stage {
         Stage::Join => &[health::Stage::Join],
@@ -34,6 +31,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         Stage::All => &[health::Stage::Join, health::Stage::Evaluate],
     };
     let sinks = Sinks::start(config, stages, &shutdown)?;
+    let baselines = baselines::open(config, Some(&shutdown), Some(&sinks))?;
     let evaluate = (args.stage != Stage::Join).then(|| {
         let (config, baselines, shutdown) = (config.clone(), baselines.clone(), shutdown.clone());
         let sinks = sinks.clone();

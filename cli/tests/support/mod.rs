@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses part of this
 
 pub mod services;
+pub mod verdicts;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,8 +60,10 @@ impl Pipeline {
         pipeline
     }
 
-    /// The settings of a pipeline whose topics are not created yet.
-    fn unstarted(name: &str, partitions: i32) -> Self {
+    /// The settings of a pipeline whose topics are not created yet (enough
+    /// for commands that need no topic, with a ClickHouse database and a
+    /// folder of its own).
+    pub fn unstarted(name: &str, partitions: i32) -> Self {
         let prefix = unique_name(name);
         let dir = std::env::temp_dir().join(&prefix);
         std::fs::create_dir_all(dir.join("baselines")).unwrap();

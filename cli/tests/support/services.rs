@@ -230,8 +230,35 @@ impl Pipeline {
             .lines()
             .find(|l| l.starts_with("speedup"))
             .expect("the scenario sets speedup");
-        let path = self.dir.join(format!("{speedup}x-{scenario}"));
-        std::fs::write(&path, text.replace(line, &format!("speedup = {speedup}"))).unwrap();
+        self.scenario_with(
+            scenario,
+            &format!("{speedup}x"),
+            &[(line, &format!("speedup = {speedup}"))],
+        )
+    }
+
+    /// A copy of a shipped scenario with each `(line, replacement)` made
+    /// (every line equal to `line` is replaced), named `<tag>-<scenario>`;
+    /// returns its path.
+    pub fn scenario_with(&self, scenario: &str, tag: &str, lines: &[(&str, &str)]) -> String {
+        let text = std::fs::read_to_string(super::scenario_path(scenario)).unwrap();
+        let replaced: Vec<&str> = text
+            .lines()
+            .map(|l| {
+                lines
+                    .iter()
+                    .find(|(from, _)| *from == l)
+                    .map_or(l, |(_, to)| *to)
+            })
+            .collect();
+        for (from, _) in lines {
+            assert!(
+                text.lines().any(|l| l == *from),
+                "{scenario} has no line {from:?}"
+            );
+        }
+        let path = self.dir.join(format!("{tag}-{scenario}"));
+        std::fs::write(&path, replaced.join("\n") + "\n").unwrap();
         path.display().to_string()
     }
 }

@@ -47,6 +47,13 @@ pub(super) fn set_leaf(
         toml::Value::Boolean(_) => {
             toml::Value::Boolean(raw.parse().map_err(|_| wrong("true or false"))?)
         }
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.into()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.into()),
     };
     Ok(())

@@ -24,7 +24,7 @@ mod services;
 pub use alerts::{AlertRules, AlertsConfig};
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};
-pub use processing::{BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
+pub use processing::{BaselineSource, BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
 pub use services::{ClickHouseCompression, ClickHouseConfig, MetricsConfig, MlflowConfig};
 
 /// The whole configuration.
@@ -205,6 +205,13 @@ impl Config {
                 "mlflow.url",
                 &self.mlflow.url,
                 "use an http:// or https:// URL",
+            ));
+        }
+        if self.mlflow.refresh_ms < 100 {
+            return Err(invalid(
+                "mlflow.refresh_ms",
+                &self.mlflow.refresh_ms,
+                "give at least 100 ms (default 30000)",
             ));
         }
         let database = &self.clickhouse.database;

@@ -84,11 +84,42 @@ impl Default for RuntimeConfig {
     }
 }
 
-/// `[baselines]`: training profiles, one JSON file per model version.
+/// `[baselines]`: training profiles, one per model version, from MLflow
+/// (the registry of record) or from a folder (offline).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BaselinesConfig {
+    /// Where baselines come from: `mlflow` (each version's
+    /// `mlobs.baseline.uri` artifact, refreshed every `mlflow.refresh_ms`,
+    /// cached in `mlflow.cache_dir`), `dir` (the files of `dir`, read once
+    /// at start), or `auto` (the default): `dir` when `dir` is set, else
+    /// `mlflow`.
+    pub source: BaselineSource,
     /// Folder holding `<model>/<version>.json` (as written by
     /// `mlobs baseline build` or `mlobs simulate --baselines`); empty: none.
     pub dir: String,
+}
+
+/// `baselines.source`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineSource {
+    /// `dir` when `baselines.dir` is set, else `mlflow`.
+    #[default]
+    Auto,
+    /// The folder `baselines.dir`.
+    Dir,
+    /// The MLflow registry at `mlflow.url`.
+    Mlflow,
+}
+
+impl BaselinesConfig {
+    /// True when baselines come from MLflow.
+    pub fn from_mlflow(&self) -> bool {
+        match self.source {
+            BaselineSource::Auto => self.dir.is_empty(),
+            BaselineSource::Dir => false,
+            BaselineSource::Mlflow => true,
+        }
+    }
 }

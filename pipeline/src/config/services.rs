@@ -74,18 +74,46 @@ impl Default for MetricsConfig {
     }
 }
 
-/// MLflow tracking server.
+/// MLflow tracking server and model registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MlflowConfig {
     /// Base URL, `http://host:5000`.
     pub url: String,
+    /// Where baselines fetched from MLflow are kept, so that a restart
+    /// while MLflow is down still has them. Empty: `$XDG_CACHE_HOME/mlobs/
+    /// baselines`, else `~/.cache/mlobs/baselines`.
+    pub cache_dir: String,
+    /// How often the pipeline asks MLflow for new or changed baselines
+    /// (ms); a version registered meanwhile gets drift within this time.
+    pub refresh_ms: u64,
+    /// Registered models whose baselines the pipeline loads; empty: every
+    /// model that has one. (From the environment: comma-separated.)
+    pub models: Vec<String>,
 }
 
 impl Default for MlflowConfig {
     fn default() -> Self {
         MlflowConfig {
             url: "http://127.0.0.1:5000".into(),
+            cache_dir: String::new(),
+            refresh_ms: 30_000,
+            models: Vec::new(),
         }
+    }
+}
+
+impl MlflowConfig {
+    /// `cache_dir`, or its default.
+    pub fn cache_path(&self) -> std::path::PathBuf {
+        if !self.cache_dir.is_empty() {
+            return self.cache_dir.clone().into();
+        }
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        let cache = var("XDG_CACHE_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| var("HOME").map(|home| std::path::Path::new(&home).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        cache.join("mlobs").join("baselines")
     }
 }

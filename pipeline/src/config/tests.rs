@@ -194,3 +194,37 @@ fn alert_thresholds_have_defaults_per_model_overrides_and_clear_errors() {
         .to_string();
     assert!(error.contains("max_drop = 2 is not a share"), "{error}");
 }
+
+#[test]
+fn baselines_come_from_mlflow_unless_a_folder_is_given() {
+    let defaults = Config::load_with_env(None, env(&[])).unwrap();
+    assert!(defaults.baselines.from_mlflow());
+    assert_eq!(defaults.mlflow.refresh_ms, 30_000);
+    assert!(defaults.mlflow.cache_path().ends_with("mlobs/baselines"));
+    let folder = Config::load_with_env(None, env(&[("MLOBS_BASELINES_DIR", "/b")])).unwrap();
+    assert!(!folder.baselines.from_mlflow());
+    let both = Config::load_with_env(
+        None,
+        env(&[
+            ("MLOBS_BASELINES_DIR", "/b"),
+            ("MLOBS_BASELINES_SOURCE", "mlflow"),
+            ("MLOBS_MLFLOW_MODELS", "churn, fraud"),
+            ("MLOBS_MLFLOW_CACHE_DIR", "/var/cache/x"),
+        ]),
+    )
+    .unwrap();
+    assert!(both.baselines.from_mlflow());
+    assert_eq!(both.mlflow.models, ["churn", "fraud"]);
+    assert_eq!(
+        both.mlflow.cache_path(),
+        std::path::Path::new("/var/cache/x")
+    );
+    let wrong = Config::load_with_env(None, env(&[("MLOBS_BASELINES_SOURCE", "s3")]))
+        .unwrap_err()
+        .to_string();
+    assert!(wrong.contains("source"), "{wrong}");
+    let fast = Config::load_with_env(None, env(&[("MLOBS_MLFLOW_REFRESH_MS", "5")]))
+        .unwrap_err()
+        .to_string();
+    assert!(fast.contains("mlflow.refresh_ms"), "{fast}");
+}

@@ -27,7 +27,7 @@ use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::task::{run_task, OwnedRecord, TaskEnv};
 use super::worker::Input;
-use crate::baselines::Baselines;
+use crate::baselines::LiveBaselines;
 use crate::group::{claims::Identity, watch, Membership};
 use crate::health::Stage;
 use crate::kafka_log;
@@ -258,7 +258,7 @@ impl JoinContext {
 /// Runs stage 1 until `shutdown`; returns the first fatal error.
 pub fn run(
     config: &Config,
-    baselines: Arc<Baselines>,
+    baselines: Arc<LiveBaselines>,
     sinks: &Sinks,
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {

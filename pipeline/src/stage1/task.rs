@@ -13,7 +13,7 @@ use super::checkpoint::{self, Checkpointer, Restored};
 use super::idleness::Idleness;
 use super::observe::Observer;
 use super::worker::{Effects, Input, PartitionWorker, SourceRecord};
-use crate::baselines::Baselines;
+use crate::baselines::LiveBaselines;
 use crate::dead_letters;
 use crate::group::Membership;
 use crate::outbox::{Outbox, Outgoing};
@@ -32,7 +32,7 @@ pub(super) struct OwnedRecord {
 /// What every task needs, shared.
 pub(super) struct TaskEnv {
     pub config: Config,
-    pub baselines: Arc<Baselines>,
+    pub baselines: Arc<LiveBaselines>,
     pub schemas: Arc<mlobs_schemas::WriterSchemas>,
     pub producer: crate::kafka::Producer,
     /// Asks the broker where partitions end (see [`Idleness`]).
@@ -199,7 +199,7 @@ fn new_worker(
         env.sources,
         super::operator_config(&env.config),
         snapshot,
-        &env.baselines,
+        &env.baselines.current(),
         env.schemas.clone(),
     )
     .with_future_limit(env.config.windows.max_future_ms)
@@ -230,7 +230,13 @@ impl Task<'_> {
         let mut last_checkpoint = Instant::now();
         let mut effects = Effects::default();
         let mut early = early.into_iter();
+        let mut baselines_seen = self.env.baselines.generation();
         loop {
+            let generation = self.env.baselines.generation();
+            if generation != baselines_seen {
+                self.worker.apply_baselines(&self.env.baselines.current());
+                baselines_seen = generation;
+            }
             let first = match early.next() {
                 Some(record) => Ok(record),
                 None => records.recv_timeout(Duration::from_millis(100)),

@@ -125,15 +125,11 @@ impl PartitionWorker {
         baselines: &Baselines,
         schemas: Arc<WriterSchemas>,
     ) -> Self {
-        let (mut stage, next_offsets) = match checkpoint {
+        let (stage, next_offsets) = match checkpoint {
             Some(c) => (c.state, c.next_offsets),
             None => (Stage1::new(config), [0, 0]),
         };
-        for (model, version) in baselines.versions() {
-            let baseline = baselines.get(model, version).expect("listed");
-            stage.set_specs(model, version, baseline.specs.clone());
-        }
-        PartitionWorker {
+        let mut worker = PartitionWorker {
             partition,
             sources,
             stage,
@@ -146,6 +142,18 @@ impl PartitionWorker {
             clock_ms: None,
             wall_ms: mlobs_schemas::time::now_ms(),
             privacy: Arc::default(),
+        };
+        worker.apply_baselines(baselines);
+        worker
+    }
+
+    /// Sketches the features of every version `baselines` knows with that
+    /// version's specs (the windows opened from now on; an open window
+    /// keeps the specs it started with).
+    pub fn apply_baselines(&mut self, baselines: &Baselines) {
+        for (model, version) in baselines.versions() {
+            let baseline = baselines.get(model, version).expect("listed");
+            self.stage.set_specs(model, version, baseline.specs.clone());
         }
     }
 

@@ -12,7 +12,7 @@ use mlobs_operators::metrics::SumCount;
 use mlobs_operators::stage2::WindowResult;
 use mlobs_schemas::{AlertEvent, FeatureDriftResult, WindowMetrics};
 
-use crate::baselines::{Baselines, VersionBaseline};
+use crate::baselines::{LiveBaselines, VersionBaseline};
 use crate::dead_letters::DeadLetter;
 use crate::outbox::{Outbox, Outgoing};
 use crate::sinks::clickhouse::rows::{Emitted, EmittedDrift};
@@ -83,17 +83,23 @@ pub fn window_metrics(
 }
 
 /// Publishes window results and waits until the broker has them; returns
-/// what was published.
+/// what was published. Each version with predictions is reported to
+/// `baselines` as seen (a version without baseline shows as missing).
 pub fn publish(
     outbox: &mut Outbox,
     config: &Config,
-    baselines: &Baselines,
+    baselines: &LiveBaselines,
     options: &DriftOptions,
     results: &[WindowResult],
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
     let mut published = Vec::with_capacity(results.len());
+    let current = baselines.current();
     for result in results {
-        let baseline = baselines.get(&result.key.model, &result.key.version);
+        let (model, version) = (&result.key.model, &result.key.version);
+        if result.metrics.predictions > 0 {
+            baselines.saw(model, version);
+        }
+        let baseline = current.get(model, version);
         let metrics = window_metrics(result, baseline.as_deref(), options);
         let payload =
             mlobs_schemas::encode(&metrics).map_err(|e| PipelineError::Stopped(e.to_string()))?;

@@ -17,7 +17,7 @@ use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::alerting::Alerting;
 use super::{publish, record};
-use crate::baselines::Baselines;
+use crate::baselines::LiveBaselines;
 use crate::group::{claims::Identity, watch, Membership};
 use crate::health::Stage;
 use crate::kafka_log;
@@ -103,7 +103,7 @@ impl EvaluateContext {
 /// Runs stage 2 until `shutdown`.
 pub fn run(
     config: &Config,
-    baselines: Arc<Baselines>,
+    baselines: Arc<LiveBaselines>,
     sinks: &Sinks,
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
@@ -142,7 +142,7 @@ pub fn run(
 /// The poll loop: partials in, window results out.
 fn evaluate(
     config: &Config,
-    baselines: &Baselines,
+    baselines: &LiveBaselines,
     consumer: &BaseConsumer<EvaluateContext>,
     topics: &[&str],
     shutdown: &Shutdown,

@@ -76,7 +76,9 @@ mod tests {
     use super::*;
     use crate::sinks::clickhouse::alert_rows::AlertRow;
     use crate::sinks::clickhouse::migrate::TABLES;
-    use crate::sinks::clickhouse::rows::{DriftRow, InferenceRow, OutcomeRow, WindowRow};
+    use crate::sinks::clickhouse::rows::{
+        DriftRow, InferenceRow, OutcomeRow, RegistryEventRow, WindowRow,
+    };
     use clickhouse::Row;
 
     fn names(table: &str) -> Vec<String> {
@@ -90,6 +92,7 @@ mod tests {
         assert_eq!(names("window_metrics"), WindowRow::COLUMN_NAMES);
         assert_eq!(names("feature_drift"), DriftRow::COLUMN_NAMES);
         assert_eq!(names("alerts"), AlertRow::COLUMN_NAMES);
+        assert_eq!(names("registry_events"), RegistryEventRow::COLUMN_NAMES);
         for table in TABLES {
             assert!(!declared(table).is_empty(), "{table}");
         }

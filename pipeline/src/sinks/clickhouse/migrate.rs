@@ -7,13 +7,14 @@ use super::{ClickHouse, ClickHouseError};
 pub const SCHEMA: &str = include_str!("../../../../infra/clickhouse/schema.sql");
 
 /// The tables the schema creates, in order.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 7] = [
     "inference_log",
     "outcomes",
     "window_metrics",
     "feature_drift",
     "alerts",
     "agent_actions",
+    "registry_events",
 ];
 
 /// Columns added after their table first shipped: (table, column, type and

@@ -15,6 +15,7 @@
 //! runtime (one I/O thread) and blocks on it, so callers stay synchronous.
 
 pub mod alert_rows;
+pub mod audit;
 pub mod columns;
 mod error;
 pub mod migrate;

@@ -289,6 +289,40 @@ impl<'a> WindowRow<'a> {
     }
 }
 
+/// A row of `mlobs.registry_events`: one audited change of what serves
+/// (`mlobs_registry::serving::Event`).
+#[derive(Debug, Row, Serialize)]
+pub struct RegistryEventRow<'a> {
+    event_time: u32,
+    event_time_ms: i64,
+    model: &'a str,
+    action: &'a str,
+    version: &'a str,
+    previous_version: &'a str,
+    share: f64,
+    previous_share: f64,
+    actor: &'a str,
+    reason: &'a str,
+}
+
+impl<'a> RegistryEventRow<'a> {
+    /// The row of `event`.
+    pub fn new(event: &'a mlobs_registry::serving::Event) -> Self {
+        RegistryEventRow {
+            event_time: seconds(event.at_ms),
+            event_time_ms: event.at_ms,
+            model: &event.model,
+            action: event.action,
+            version: &event.version,
+            previous_version: &event.previous_version,
+            share: event.share,
+            previous_share: event.previous_share,
+            actor: &event.actor,
+            reason: &event.reason,
+        }
+    }
+}
+
 /// A row of `mlobs.feature_drift`.
 #[derive(Debug, Row, Serialize)]
 pub struct DriftRow<'a> {

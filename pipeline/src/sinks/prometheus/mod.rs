@@ -60,6 +60,7 @@ pub struct Metrics {
     pub(super) assignments: IntGaugeVec,
     pub(super) unowned: IntGaugeVec,
     pub(super) heals: IntCounterVec,
+    pub(super) baseline_missing: IntGaugeVec,
 }
 
 impl Metrics {
@@ -230,6 +231,11 @@ impl Metrics {
                 "mlobs_group_heals_total",
                 "Times this process made its group assign partitions again because some had no owner.",
                 &["group"],
+            ),
+            baseline_missing: int_gauge(
+                "mlobs_baseline_missing",
+                "1 while a model version seen in predictions has no baseline (so no drift), 0 once it has one.",
+                &["model", "version"],
             ),
             newest_window: Mutex::new(HashMap::new()),
             error_types: Mutex::new(HashSet::new()),

@@ -99,4 +99,11 @@ impl Metrics {
     pub fn group_heal(&self, group: &str) {
         self.heals.with_label_values(&[group]).inc();
     }
+
+    /// Whether `model`/`version`, seen in predictions, lacks a baseline.
+    pub fn baseline_missing(&self, model: &str, version: &str, missing: bool) {
+        self.baseline_missing
+            .with_label_values(&[model, version])
+            .set(i64::from(missing));
+    }
 }

@@ -51,8 +51,12 @@ fn answer(path: &str, metrics: &Metrics, health: &Health) -> (u16, &'static str,
         "/metrics" => (200, "text/plain; version=0.0.4", metrics.render()),
         "/healthz" => (200, TEXT, "ok\n".into()),
         "/readyz" => match health.readiness() {
-            Ok(()) => (200, TEXT, "ready\n".into()),
-            Err(problems) => (503, TEXT, format!("not ready: {}\n", problems.join("; "))),
+            Ok(()) => (200, TEXT, with_details("ready", health)),
+            Err(problems) => (
+                503,
+                TEXT,
+                with_details(&format!("not ready: {}", problems.join("; ")), health),
+            ),
         },
         _ => (
             404,
@@ -60,6 +64,15 @@ fn answer(path: &str, metrics: &Metrics, health: &Health) -> (u16, &'static str,
             "not found; try /metrics, /healthz or /readyz\n".into(),
         ),
     }
+}
+
+/// `first` and then one line per detail (`note: ...`).
+fn with_details(first: &str, health: &Health) -> String {
+    let mut body = format!("{first}\n");
+    for detail in health.details() {
+        body.push_str(&format!("note: {detail}\n"));
+    }
+    body
 }
 
 #[cfg(test)]
@@ -78,6 +91,13 @@ mod tests {
         health.set_broker(true);
         health.set_assigned(Stage::Join, 1);
         assert_eq!(answer("/readyz", &metrics, &health).0, 200);
+        health.set_without_baseline(vec![("m".into(), "2".into())]);
+        let (status, _, body) = answer("/readyz", &metrics, &health);
+        assert_eq!(status, 200);
+        assert_eq!(
+            body,
+            "ready\nnote: no baseline for model m version 2: no drift for it\n"
+        );
         assert_eq!(answer("/nope", &metrics, &health).0, 404);
         let (status, _, body) = answer("/metrics?x=1", &metrics, &health);
         assert_eq!(status, 200);

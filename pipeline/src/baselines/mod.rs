@@ -1,6 +1,16 @@
-//! Baselines of model versions, loaded from `<dir>/<model>/<version>.json`,
-//! in the two shapes the stages need: feature specs for stage-1 sketches and
-//! references for stage-2 drift tests.
+//! Baselines of model versions, in the two shapes the stages need: feature
+//! specs for stage-1 sketches and references for stage-2 drift tests.
+//!
+//! They come from a folder (`<dir>/<model>/<version>.json`, read once) or
+//! from MLflow ([`mlflow`]: refreshed in the background, cached on disk by
+//! [`cache`]); either way the stages read them through a [`LiveBaselines`]
+//! handle whose snapshot can be replaced while they run.
+
+pub mod cache;
+mod live;
+pub mod mlflow;
+
+pub use live::LiveBaselines;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -20,8 +30,9 @@ pub struct VersionBaseline {
     pub reference: Reference,
 }
 
-/// Every known baseline by (model, version).
-#[derive(Default)]
+/// Every known baseline by (model, version): an immutable snapshot (clones
+/// share the prepared baselines).
+#[derive(Default, Clone)]
 pub struct Baselines {
     by_version: HashMap<(String, String), Arc<VersionBaseline>>,
 }
@@ -78,6 +89,18 @@ impl Baselines {
             .insert((model.to_string(), version.to_string()), Arc::new(prepared));
     }
 
+    /// Forgets the baseline of `model`/`version`.
+    pub fn remove(&mut self, model: &str, version: &str) {
+        self.by_version
+            .remove(&(model.to_string(), version.to_string()));
+    }
+
+    /// True when `model`/`version` has a baseline.
+    pub fn contains(&self, model: &str, version: &str) -> bool {
+        self.by_version
+            .contains_key(&(model.to_string(), version.to_string()))
+    }
+
     /// The baseline of `model`/`version`, if known.
     pub fn get(&self, model: &str, version: &str) -> Option<Arc<VersionBaseline>> {
         self.by_version
@@ -89,4 +112,32 @@ impl Baselines {
     pub fn versions(&self) -> impl Iterator<Item = &(String, String)> {
         self.by_version.keys()
     }
+}
+
+/// The baselines the configuration names: from `baselines.dir`, read once;
+/// or from MLflow (the disk cache first, then MLflow itself; MLflow being
+/// down is a warning, not a failure) and, when `refresh` is given, kept
+/// up to date by a background thread until `shutdown`.
+pub fn open(
+    config: &crate::Config,
+    refresh: Option<&crate::shutdown::Shutdown>,
+    sinks: Option<&crate::sinks::Sinks>,
+) -> Result<std::sync::Arc<LiveBaselines>, PipelineError> {
+    let report = sinks.map(|s| (s.metrics.clone(), s.health.clone()));
+    if !config.baselines.from_mlflow() {
+        let loaded = Baselines::load(&config.baselines.dir)?;
+        return Ok(std::sync::Arc::new(LiveBaselines::new(loaded, report)));
+    }
+    let mut source = mlflow::MlflowBaselines::new(&config.mlflow)?;
+    let live = std::sync::Arc::new(LiveBaselines::new(source.from_cache(), report));
+    source.refresh_into(&live);
+    if let Some(shutdown) = refresh {
+        mlflow::spawn_refresher(
+            source,
+            live.clone(),
+            config.mlflow.refresh_ms,
+            shutdown.clone(),
+        );
+    }
+    Ok(live)
 }

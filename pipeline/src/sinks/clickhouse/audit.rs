@@ -1,0 +1,27 @@
+//! The registry's audit trail in ClickHouse: one `registry_events` row per
+//! change of what serves, written by the command that made the change
+//! (not by the stages, so it needs no writer, batching or retries: a
+//! failure is the command's answer).
+
+use mlobs_registry::serving::Event;
+
+use super::columns::{self, Encoding};
+use super::rows::RegistryEventRow;
+use super::{ClickHouse, ClickHouseError};
+
+/// The table.
+pub const TABLE: &str = "registry_events";
+
+/// Writes `event` (the schema applied first, so a fresh database works).
+pub fn record(clickhouse: &ClickHouse, event: &Event) -> Result<(), ClickHouseError> {
+    super::migrate::migrate(clickhouse)?;
+    let (encoding, differ) = columns::encoding(TABLE, &clickhouse.columns(TABLE)?);
+    if encoding == Encoding::JsonEachRow {
+        tracing::warn!(
+            table = TABLE,
+            columns = differ.join("; "),
+            "the table's columns differ from the schema; writing the row as JSONEachRow"
+        );
+    }
+    clickhouse.insert::<RegistryEventRow<'static>>(TABLE, &[RegistryEventRow::new(event)], encoding)
+}
