@@ -128,6 +128,24 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
     assert_eq!(v1.tag(AUDIT_REASON), Some("accuracy fell"));
     assert_eq!(v1.tag(AUDIT_REPLACED), Some("2"));
 
+    // A rollback to the champion itself stops its canary.
+    ok(
+        &["model", "traffic", m, "--challenger", "3", "--share", "0.2"],
+        "bob",
+        "new canary",
+    );
+    ok(
+        &["model", "rollback", m, "--to", "1"],
+        "dave",
+        "canary is worse",
+    );
+    let after = registry.model(m).unwrap();
+    assert_eq!(after.alias("champion"), Some("1"));
+    assert_eq!(after.alias("challenger"), None);
+    assert_eq!(after.tag(TRAFFIC_TAG), Some("0"));
+    let again = ok(&["model", "rollback", m, "--to", "1"], "dave", "again");
+    assert!(again.contains("nothing changed"), "{again}");
+
     let rows = pipeline.history(&format!(
         "SELECT action, version, previous_version, share, previous_share, actor, reason \
          FROM {{db}}.registry_events FINAL WHERE model = '{m}' ORDER BY event_time_ms, action"
@@ -166,6 +184,8 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
             row("traffic", "2", "2", 0.25, 0.1, "erin", "more"),
             row("promote", "2", "1", 0.0, 0.25, "carol", "canary won"),
             row("rollback", "1", "2", 0.0, 0.0, "dave", "accuracy fell"),
+            row("traffic", "3", "", 0.2, 0.0, "bob", "new canary"),
+            row("rollback", "1", "1", 0.0, 0.2, "dave", "canary is worse"),
         ]
     );
     pipeline.drop_database();

@@ -111,8 +111,11 @@ pub fn promote(
     move_champion(registry, "promote", model, version, change)
 }
 
-/// Moves the champion back to `version`; the model must have a champion.
-/// `None` when `version` is the champion already.
+/// Serves `version` alone again: the champion moves back to it and a
+/// challenger stops taking traffic (its alias goes, its share is 0), since
+/// rolling back means returning to the version known to be good, canary
+/// included. The model must have a champion. `None` when `version` is the
+/// champion already and no challenger takes traffic.
 pub fn rollback(
     registry: &Registry,
     model: &str,
@@ -181,7 +184,8 @@ fn move_champion(
 ) -> Result<Option<Event>, ServingError> {
     let now = serving(registry, model)?;
     known_version(registry, model, version)?;
-    if now.champion.as_deref() == Some(version) {
+    let drops_challenger = action == "rollback" && now.challenger.is_some();
+    if now.champion.as_deref() == Some(version) && !drops_challenger {
         return Ok(None);
     }
     let mut event = Event {
@@ -191,8 +195,10 @@ fn move_champion(
         previous_share: now.share,
         ..event_of(model, version, change)
     };
-    registry.set_alias(model, CHAMPION, version)?;
-    if now.challenger.as_deref() == Some(version) {
+    if now.champion.as_deref() != Some(version) {
+        registry.set_alias(model, CHAMPION, version)?;
+    }
+    if drops_challenger || now.challenger.as_deref() == Some(version) {
         registry.delete_alias(model, CHALLENGER)?;
         registry.set_model_tag(model, TRAFFIC_TAG, "0")?;
         event.share = 0.0;

@@ -41,6 +41,8 @@ pub struct ModelFile {
     #[serde(default)]
     pub traffic: Vec<TrafficFile>,
     pub labels: LabelsFile,
+    #[serde(default)]
+    pub serving: Option<String>,
 }
 
 fn one() -> f64 {

@@ -14,6 +14,7 @@ mod model;
 mod play;
 mod process;
 pub mod rng;
+mod routing;
 mod scenario;
 mod serve;
 mod truth;
@@ -23,9 +24,11 @@ use std::fmt::Debug;
 
 use mlobs_schemas::{GroundTruthEvent, PredictionEvent};
 
+pub use model::Serving;
+pub use routing::Routing;
 pub use scenario::Scenario;
 pub use truth::{Counts, Truth, WindowTruth};
-pub use world::World;
+pub use world::{ModelSpec, World};
 
 /// Where a simulation sends its events: Kafka in production use, memory in
 /// tests, so that the simulator itself needs no broker to be tested.

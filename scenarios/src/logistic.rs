@@ -5,6 +5,7 @@
 //! one-hot categories: simple, dependency-free and bit-for-bit deterministic.
 
 use mlobs_schemas::FeatureValue;
+use serde::{Deserialize, Serialize};
 
 use crate::features::Feature;
 use crate::process::{sigmoid, Row};
@@ -18,7 +19,7 @@ const LEARNING_RATE: f64 = 1.0;
 const L2: f64 = 1e-4;
 
 /// One input column of the model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Column {
     /// A numeric feature, standardized with the training mean and std;
     /// missing values are imputed with the mean (0 after standardizing).
@@ -27,8 +28,9 @@ enum Column {
     Category { feature: usize, value: String },
 }
 
-/// A fitted binary classifier.
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted binary classifier; its JSON form is the version's weights
+/// artifact in the registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Logistic {
     columns: Vec<Column>,
     weights: Vec<f64>,

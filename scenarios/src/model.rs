@@ -30,6 +30,18 @@ pub(crate) struct Model {
     /// Version weights, ordered by time; the first starts at the scenario start.
     pub(crate) traffic: Vec<TrafficStep>,
     pub(crate) labels: Labels,
+    /// Whether the servers follow the traffic plan or the registry.
+    pub(crate) serving: Serving,
+}
+
+/// Who decides which version serves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    /// The scenario's traffic plan (`[[models.traffic]]`), fixed in advance.
+    Plan,
+    /// The registry's aliases and traffic share, as the servers last read
+    /// them (the first traffic step is the registry's starting point).
+    Registry,
 }
 
 /// Lognormal inference latency in milliseconds.
@@ -150,6 +162,17 @@ pub(crate) fn parse_model(file: ModelFile, start_ms: i64) -> Result<Model, SimEr
     }
     let traffic = parse_traffic(&key, file.traffic, &versions, start_ms)?;
     let labels = parse_labels(&format!("{key}.labels"), file.labels)?;
+    let serving = match file.serving.as_deref() {
+        None | Some("plan") => Serving::Plan,
+        Some("registry") => Serving::Registry,
+        Some(other) => {
+            return Err(SimError::invalid(
+                &format!("{key}.serving"),
+                other,
+                "use \"plan\" (the traffic steps, the default) or \"registry\" (MLflow's aliases, read every few seconds; needs `mlobs simulate --register`)",
+            ))
+        }
+    };
     Ok(Model {
         name: file.name,
         classes,
@@ -159,6 +182,7 @@ pub(crate) fn parse_model(file: ModelFile, start_ms: i64) -> Result<Model, SimEr
         versions,
         traffic,
         labels,
+        serving,
     })
 }
 

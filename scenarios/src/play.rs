@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use mlobs_schemas::GroundTruthEvent;
 
 use crate::logistic::Logistic;
+use crate::routing::Routing;
 use crate::serve::{serve, Streams};
 use crate::truth::{Tally, Truth};
 use crate::{Output, Scenario, SimError};
@@ -46,6 +47,7 @@ impl Pacer {
 pub(crate) fn play(
     scenario: &Scenario,
     trained: &[Vec<Logistic>],
+    routing: &Routing,
     output: &mut impl Output,
     window_ms: i64,
 ) -> Result<Truth, SimError> {
@@ -75,7 +77,7 @@ pub(crate) fn play(
         send_labels(scenario, &pacer, &mut pending, Some(t), output, &mut tally)?;
         pacer.wait_for(t);
         let id = format!("sim-{}-{sequence}", scenario.seed);
-        let served = serve(scenario, trained, &mut streams, t, id);
+        let served = serve(scenario, trained, routing, &mut streams, t, id);
         let model = &scenario.models[served.model];
         if output.prediction(served.event)? {
             tally.prediction(&model.name, &model.versions[served.version].name, t);

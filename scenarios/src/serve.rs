@@ -8,9 +8,10 @@ use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionError, PredictionEvent,
 
 use crate::injections::{FaultKind, Stage};
 use crate::logistic::Logistic;
-use crate::model::{Delay, Model};
+use crate::model::{Delay, Model, Serving};
 use crate::process::{apply_change, draw_row, true_class, Row};
 use crate::rng::Rng;
+use crate::routing::Routing;
 use crate::Scenario;
 
 /// Resource usage of a simulated server, drawn from no random stream (so
@@ -61,6 +62,7 @@ pub(crate) struct Served {
 pub(crate) fn serve(
     scenario: &Scenario,
     trained: &[Vec<Logistic>],
+    routing: &Routing,
     streams: &mut Streams,
     t: i64,
     id: String,
@@ -74,7 +76,13 @@ pub(crate) fn serve(
         .rev()
         .find(|s| s.at_ms <= t)
         .unwrap_or(&model.traffic[0]);
-    let v = streams.traffic.pick(&step.weights);
+    let followed = match model.serving {
+        Serving::Plan => None,
+        Serving::Registry => routing.weights(model),
+    };
+    let v = streams
+        .traffic
+        .pick(followed.as_ref().unwrap_or(&step.weights));
     let version = &model.versions[v];
 
     let mut world = draw_row(model, &mut streams.population);

@@ -7,9 +7,11 @@ use mlobs_schemas::FeatureValue;
 
 use crate::features::Feature;
 use crate::logistic::Logistic;
+use crate::model::Serving;
 use crate::play::play;
 use crate::process::{training_set, Row};
 use crate::rng::Rng;
+use crate::routing::Routing;
 use crate::truth::Truth;
 use crate::{Output, Scenario, SimError};
 
@@ -22,6 +24,20 @@ pub struct World {
     /// Per model, per version (the scenario's order).
     trained: Vec<Vec<Logistic>>,
     baselines: Vec<(String, String, Baseline)>,
+    routing: Routing,
+}
+
+/// A model as a registry sees it: what to register and how it starts.
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    /// Model name.
+    pub name: String,
+    /// Who picks the version of each request.
+    pub serving: Serving,
+    /// Versions in file order: (name, trained weights as JSON).
+    pub versions: Vec<(String, String)>,
+    /// The first traffic step: each version's share at the start.
+    pub initial_shares: Vec<(String, f64)>,
 }
 
 impl World {
@@ -64,6 +80,7 @@ impl World {
             scenario,
             trained,
             baselines,
+            routing: Routing::default(),
         })
     }
 
@@ -78,7 +95,103 @@ impl World {
     /// returns what was actually sent, cut into event-time windows of
     /// `window_ms`. Every run replays the same events.
     pub fn run(&mut self, output: &mut impl Output, window_ms: i64) -> Result<Truth, SimError> {
-        play(&self.scenario, &self.trained, output, window_ms)
+        play(
+            &self.scenario,
+            &self.trained,
+            &self.routing,
+            output,
+            window_ms,
+        )
+    }
+
+    /// Every model with its versions, for registering them.
+    pub fn models(&self) -> Vec<ModelSpec> {
+        let scenario = &self.scenario;
+        scenario
+            .models
+            .iter()
+            .zip(&self.trained)
+            .map(|(model, trained)| ModelSpec {
+                name: model.name.clone(),
+                serving: model.serving,
+                versions: model
+                    .versions
+                    .iter()
+                    .zip(trained)
+                    .map(|(v, t)| {
+                        (
+                            v.name.clone(),
+                            serde_json::to_string(t).expect("weights serialize"),
+                        )
+                    })
+                    .collect(),
+                initial_shares: model
+                    .versions
+                    .iter()
+                    .zip(&model.traffic[0].weights)
+                    .map(|(v, w)| (v.name.clone(), *w))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Renames a version everywhere (events, truth, baselines, faults):
+    /// the registry numbers versions, and events carry its numbers.
+    pub fn rename_version(&mut self, model: &str, from: &str, to: &str) {
+        for m in self.scenario.models.iter_mut().filter(|m| m.name == model) {
+            for v in m.versions.iter_mut().filter(|v| v.name == from) {
+                v.name = to.to_string();
+            }
+        }
+        for fault in &mut self.scenario.faults {
+            let ours = fault.model.as_ref().is_none_or(|m| m == model);
+            if ours && fault.version.as_deref() == Some(from) {
+                fault.version = Some(to.to_string());
+            }
+        }
+        for (m, v, _) in &mut self.baselines {
+            if m == model && v == from {
+                *v = to.to_string();
+            }
+        }
+    }
+
+    /// Serves `version` of `model` with `weights` (the JSON of
+    /// [`World::models`], read back from where it was stored), so that what
+    /// serves is what the registry holds.
+    pub fn serve_weights(
+        &mut self,
+        model: &str,
+        version: &str,
+        weights: &str,
+    ) -> Result<(), SimError> {
+        let logistic: Logistic = serde_json::from_str(weights).map_err(|e| {
+            SimError::Scenario(format!(
+                "the weights of {model} version {version} are unreadable: {e}"
+            ))
+        })?;
+        let m = self.scenario.models.iter().position(|m| m.name == model);
+        let v = m.and_then(|m| {
+            self.scenario.models[m]
+                .versions
+                .iter()
+                .position(|v| v.name == version)
+        });
+        match (m, v) {
+            (Some(m), Some(v)) => {
+                self.trained[m][v] = logistic;
+                Ok(())
+            }
+            _ => Err(SimError::Scenario(format!(
+                "no version {version} of model {model}"
+            ))),
+        }
+    }
+
+    /// Where to say which versions serve the registry-served models while
+    /// the run goes on.
+    pub fn routing(&self) -> Routing {
+        self.routing.clone()
     }
 }
 

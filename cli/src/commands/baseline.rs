@@ -82,17 +82,22 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         out!("wrote {}: {described}", output.display());
     }
     if let Some((registry, model, version)) = target {
-        let summary = baseline::Summary {
-            rows: baseline.rows,
-            features: baseline.features.len(),
-            format_version: baseline.format_version,
-        };
+        let summary = summary_of(&baseline);
         let now = mlobs_schemas::time::now_ms();
         let uri = baseline::publish(&registry, &model, &version, &profile, summary, now)
             .map_err(|e| missing_version(e, &registry, &model, &version))?;
         out!("registered the baseline of {model} version {version} in MLflow: {described}; {uri}");
     }
     Ok(())
+}
+
+/// What the version's tags say about `baseline`.
+pub(crate) fn summary_of(baseline: &Baseline) -> baseline::Summary {
+    baseline::Summary {
+        rows: baseline.rows,
+        features: baseline.features.len(),
+        format_version: baseline.format_version,
+    }
 }
 
 /// A missing model or version is the user's to fix (exit code 2).

@@ -2,6 +2,7 @@
 //! test drift against the version's baseline, publish WindowMetrics.
 
 pub mod alerting;
+pub mod champions;
 pub mod runner;
 
 use std::sync::Arc;

@@ -16,6 +16,7 @@ use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::alerting::Alerting;
+use super::champions::Champions;
 use super::{publish, record};
 use crate::baselines::LiveBaselines;
 use crate::group::{claims::Identity, watch, Membership};
@@ -153,6 +154,7 @@ fn evaluate(
     let mut outbox = Outbox::new(crate::kafka::producer(&config.kafka)?, shutdown.clone());
     let options = DriftOptions::default();
     let mut alerting = Alerting::new(config, options.dataset_share)?;
+    let champions = Champions::start(config, shutdown);
     let started = Instant::now();
     let publish_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
     let mut last_publish = Instant::now();
@@ -220,7 +222,7 @@ fn evaluate(
             for (partition, completed) in &results {
                 let windows = publish(&mut outbox, config, baselines, &options, completed)?;
                 if let Some(alerting) = alerting.as_mut() {
-                    alerting.evaluate(*partition, &windows, &|_| None);
+                    alerting.evaluate(*partition, &windows, &|model| champions.get(model));
                 }
                 published.extend(windows);
             }

@@ -2,12 +2,15 @@
 //! model servers and a label source would, and says exactly what it sent,
 //! per event-time window, so that the pipeline's results can be checked.
 
+mod registry;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mlobs_pipeline::Config;
+use mlobs_registry::Registry;
 use mlobs_scenarios::kafka_output::KafkaOutput;
-use mlobs_scenarios::{Scenario, SimError, Truth};
+use mlobs_scenarios::{Scenario, Serving, SimError, Truth};
 
 use crate::bad_input;
 use crate::out;
@@ -27,6 +30,11 @@ pub struct Args {
     /// Write each version's training baseline to DIR/<model>/<version>.json.
     #[arg(long, value_name = "DIR")]
     baselines: Option<PathBuf>,
+    /// Register every version in MLflow (mlflow.url) with its weights and
+    /// baseline, events carrying MLflow's version numbers; models with
+    /// `serving = "registry"` then follow the aliases while the scenario plays.
+    #[arg(long)]
+    register: bool,
     /// How to print what was sent: a per-version table, or the truth as JSON.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -44,6 +52,23 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         }
     }
     let mut world = scenario.prepare().map_err(|e| bad_input!("{e}"))?;
+    let follows_registry = world
+        .models()
+        .iter()
+        .any(|m| m.serving == Serving::Registry);
+    if follows_registry && !args.register {
+        return Err(bad_input!(
+            "{}: a model has serving = \"registry\"; run with --register so that its versions are in MLflow",
+            args.scenario.display()
+        ));
+    }
+    let follower = if args.register {
+        let mlflow = Registry::new(&config.mlflow.url)?;
+        registry::register(config, &mlflow, &mut world)?;
+        Some(registry::Follower::start(mlflow, &world)?)
+    } else {
+        None
+    };
     if let Some(dir) = &args.baselines {
         write_baselines(dir, &world)?;
     }
@@ -60,6 +85,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         .run(&mut output, config.windows.size_ms)
         .map_err(runtime)?;
     output.finish(FLUSH_TIMEOUT).map_err(runtime)?;
+    drop(follower);
     let took = began.elapsed();
     if let Some(path) = &args.truth {
         let json = serde_json::to_string_pretty(&truth)?;
