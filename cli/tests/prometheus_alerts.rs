@@ -11,14 +11,12 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use mlobs_schemas::{AlertEvent, AlertStatus, Severity, WriterSchemas};
+use mlobs_schemas::{AlertEvent, AlertStatus, Severity};
 use mlobs_testkit::services::PrivateService;
 use mlobs_testkit::wait_until;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Message};
 use support::services::prometheus_at;
+use support::topic_reader::TopicReader;
 use support::{Pipeline, DEADLINE};
 
 /// The shipped rules with every `for:` cut to one second.
@@ -58,48 +56,6 @@ fn drift_with_prompt_labels(dir: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-/// Reads a topic from its start, record by record, across calls.
-struct TopicReader {
-    consumer: BaseConsumer,
-    schemas: WriterSchemas,
-    /// (key, event) of every record read so far.
-    events: Vec<(String, AlertEvent)>,
-}
-
-impl TopicReader {
-    fn new(brokers: &str, topic: &str) -> Self {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
-            .set("group.id", mlobs_testkit::unique_name("alerts-reader"))
-            .set("auto.offset.reset", "earliest")
-            .set("enable.auto.commit", "false")
-            .create()
-            .unwrap();
-        consumer.subscribe(&[topic]).unwrap();
-        TopicReader {
-            consumer,
-            schemas: WriterSchemas::builtin(),
-            events: Vec::new(),
-        }
-    }
-
-    /// Reads what arrived within about a second.
-    fn read(&mut self) -> &[(String, AlertEvent)] {
-        let until = std::time::Instant::now() + Duration::from_secs(1);
-        while std::time::Instant::now() < until {
-            if let Some(Ok(message)) = self.consumer.poll(Duration::from_millis(100)) {
-                let key = String::from_utf8_lossy(message.key().unwrap_or_default()).to_string();
-                let event = self
-                    .schemas
-                    .decode::<AlertEvent>(message.payload().unwrap_or_default())
-                    .expect("every record of the alerts topic is an AlertEvent");
-                self.events.push((key, event));
-            }
-        }
-        &self.events
-    }
-}
-
 #[test]
 fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
     let pipeline = Pipeline::new("prom-alerts", 1);
@@ -126,7 +82,7 @@ fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
         "the drift scenario ends below the SLO: {accuracy}"
     );
 
-    let mut reader = TopicReader::new(&pipeline.brokers(), &pipeline.topic("alerts"));
+    let mut reader = TopicReader::<AlertEvent>::new(&pipeline.brokers(), &pipeline.topic("alerts"));
     let ours = |e: &AlertEvent| e.details.get("test") == Some(&pipeline.prefix);
     let (key, event) = wait_until(DEADLINE, "the accuracy alert on the alerts topic", || {
         reader

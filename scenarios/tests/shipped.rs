@@ -119,3 +119,31 @@ fn the_example_in_docs_scenarios_md_is_a_valid_scenario() {
     assert!(memory.predictions().any(|p| p.error.is_some()));
     assert_eq!(truth.totals().len(), 2);
 }
+
+#[test]
+fn rollout_toml_tries_a_buggy_version_on_half_the_traffic() {
+    let scenario = shipped("rollout.toml");
+    assert!(scenario.play_time().unwrap() < Duration::from_secs(70));
+    let (memory, truth) = play(scenario, MINUTE);
+    let of = |version: &str| {
+        let (n, labeled, correct) = truth.windows.iter().filter(|w| w.version == version).fold(
+            (0, 0, 0),
+            |(n, l, c), w| {
+                (
+                    n + w.counts.predictions,
+                    l + w.counts.labeled,
+                    c + w.counts.correct,
+                )
+            },
+        );
+        (n, correct as f64 / labeled as f64)
+    };
+    let ((n1, good), (n2, buggy)) = (of("1"), of("2"));
+    println!("rollout.toml: v1 {n1} predictions at {good:.4}, v2 {n2} at {buggy:.4}");
+    // Without a registry to follow, the servers keep to the first step.
+    let share = n2 as f64 / (n1 + n2) as f64;
+    assert!((share - 0.5).abs() < 0.02, "version 2's share {share}");
+    assert_eq!(n1 + n2, memory.predictions().count() as u64);
+    assert!((good - 0.96).abs() <= 0.02, "version 1: {good}");
+    assert!(good - buggy > 0.1, "version 2 is much worse: {buggy}");
+}

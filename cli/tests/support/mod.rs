@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses part of this
 
 pub mod services;
+pub mod topic_reader;
 pub mod verdicts;
 
 use std::collections::HashMap;

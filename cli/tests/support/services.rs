@@ -183,6 +183,23 @@ impl Pipeline {
         Running(child)
     }
 
+    /// `mlobs simulate --register` of `scenario` in the background (the
+    /// truth goes where [`Pipeline::background_truth`] reads it).
+    pub fn simulate_registered(&self, scenario: &str) -> Running {
+        let truth = self.dir.join("truth.json");
+        self.spawn(
+            "simulate",
+            &[
+                "simulate",
+                "--register",
+                "--scenario",
+                scenario,
+                "--truth",
+                truth.to_str().unwrap(),
+            ],
+        )
+    }
+
     /// `mlobs alerts webhook` (extra args appended) on a free port, logging
     /// to `webhook.log`; returns it and its `http://host:port` once it
     /// answers.
