@@ -46,7 +46,7 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Compare current data with a reference file or baseline, per feature.
     Drift(commands::drift::Args),
-    /// Change what serves a model in the MLflow registry: champion,
+    /// See or change what serves a model in the MLflow registry: champion,
     /// challenger and its traffic share, audited.
     Model(commands::model::Args),
 }
