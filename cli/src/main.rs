@@ -49,7 +49,7 @@ enum Command {
     /// List alerts (each one's newest state) from the alerts topic, or
     /// republish Alertmanager's on it (`mlobs alerts webhook`).
     Alerts(commands::alerts::Args),
-    /// Change what serves a model in the MLflow registry: champion,
+    /// See or change what serves a model in the MLflow registry: champion,
     /// challenger and its traffic share, audited.
     Model(commands::model::Args),
 }

@@ -82,6 +82,12 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
     let after = registry.model(m).unwrap();
     assert_eq!(after.alias("challenger"), Some("2"));
     assert_eq!(after.tag(TRAFFIC_TAG), Some("0.1"));
+    let shown = run(&pipeline, &["model", "show", m]);
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout),
+        "champion: version 1; last change: promote by alice: first release\n\
+         challenger: version 2 (share 0.1); last change: traffic by bob: canary\n"
+    );
 
     // --by defaults to $USER; without --challenger the current one is kept.
     let mut as_erin =
@@ -116,6 +122,11 @@ fn promote_traffic_and_rollback_move_aliases_and_are_audited() {
     let again = ok(&["model", "promote", m, "--version", "2"], "carol", "again");
     assert!(again.contains("nothing changed"), "{again}");
 
+    let shown = run(&pipeline, &["model", "show", m]);
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout),
+        "champion: version 2; last change: promote by carol: canary won\nchallenger: none\n"
+    );
     ok(
         &["model", "rollback", m, "--to", "1"],
         "dave",
@@ -207,6 +218,11 @@ fn wrong_flags_and_unknown_versions_say_what_to_do() {
     );
     assert!(unknown.contains(&format!("#/models/{m}")), "{unknown}");
 
+    let unknown_show = refused(&pipeline, &["model", "show", "never-registered-x"]);
+    assert!(
+        unknown_show.contains("no registered model"),
+        "{unknown_show}"
+    );
     let no_model = refused(
         &pipeline,
         &with(&["model", "promote", "never-registered-x", "--version", "1"]),

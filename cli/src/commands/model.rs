@@ -1,4 +1,5 @@
-//! `mlobs model promote|rollback|traffic`: change what serves a model in
+//! `mlobs model show|promote|rollback|traffic`: what serves a model, and
+//! changing it, in
 //! the MLflow registry (aliases `champion` and `challenger`, the
 //! registered-model tag `mlobs.traffic.challenger`), audited with who, why
 //! and when on the version's tags and in ClickHouse's `registry_events`.
@@ -6,7 +7,9 @@
 use clap::Subcommand;
 use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
 use mlobs_pipeline::Config;
-use mlobs_registry::serving::{self, Change, Event, ServingError};
+use mlobs_registry::serving::{
+    self, Change, Event, ServingError, AUDIT_ACTION, AUDIT_BY, AUDIT_REASON,
+};
 use mlobs_registry::Registry;
 
 use crate::{bad_input, out};
@@ -19,6 +22,12 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum Action {
+    /// Print what serves a model: champion, challenger and its share, and
+    /// the last audited change of each.
+    Show {
+        /// Registered model name.
+        model: String,
+    },
     /// Make a version the champion (alias `champion`); a challenger
     /// promoted stops being the challenger and its share goes to 0.
     Promote {
@@ -94,6 +103,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         at_ms: mlobs_schemas::time::now_ms(),
     };
     let outcome = match args.action {
+        Action::Show { model } => return show(&registry, &model),
         Action::Promote {
             model,
             version,
@@ -132,6 +142,39 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     };
     out!("{}", describe(&event));
     record(config, &event)
+}
+
+/// The serving state of `model`, one line per role.
+fn show(registry: &Registry, model: &str) -> anyhow::Result<()> {
+    let now = match serving::serving(registry, model) {
+        Ok(now) => now,
+        Err(ServingError::Invalid(why)) => return Err(bad_input!("{why}")),
+        Err(ServingError::Registry(e)) => return Err(e.into()),
+    };
+    for (role, version) in [("champion", &now.champion), ("challenger", &now.challenger)] {
+        let Some(version) = version else {
+            out!("{role}: none");
+            continue;
+        };
+        let share = if role == "challenger" {
+            format!(" (share {})", now.share)
+        } else {
+            String::new()
+        };
+        let tags = registry.version(model, version)?;
+        let last = match (
+            tags.tag(AUDIT_ACTION),
+            tags.tag(AUDIT_BY),
+            tags.tag(AUDIT_REASON),
+        ) {
+            (Some(action), Some(by), Some(reason)) => {
+                format!("; last change: {action} by {by}: {reason}")
+            }
+            _ => String::new(),
+        };
+        out!("{role}: version {version}{share}{last}");
+    }
+    Ok(())
 }
 
 /// One line saying what changed.
