@@ -1,4 +1,4 @@
-//! The two scenarios shipped in scenarios/ tell the stories they promise.
+//! The scenarios shipped in scenarios/ tell the stories they promise.
 
 mod common;
 
@@ -146,4 +146,37 @@ fn rollout_toml_tries_a_buggy_version_on_half_the_traffic() {
     assert_eq!(n1 + n2, memory.predictions().count() as u64);
     assert!((good - 0.96).abs() <= 0.02, "version 1: {good}");
     assert!(good - buggy > 0.1, "version 2 is much worse: {buggy}");
+}
+
+#[test]
+fn incident_toml_a_rollback_to_the_older_version_restores_accuracy_under_the_drift() {
+    let start = parse_rfc3339("2026-01-05T09:00:00Z").unwrap();
+    let drift = start + 60 * MINUTE;
+    // The servers as the registry has them at the start (version 2), and
+    // as after `mlobs model rollback churn --to 1`.
+    let served_by = |version: &str| {
+        let mut world = shipped("incident.toml").without_pacing().prepare().unwrap();
+        world
+            .routing()
+            .set("churn", [(version.to_string(), 1.0)].into());
+        let mut memory = common::Memory::default();
+        let truth = world.run(&mut memory, MINUTE).unwrap();
+        assert!(memory.predictions().all(|p| p.version == version));
+        let before = accuracy(&truth, start, drift);
+        let after = accuracy(&truth, drift + 20 * MINUTE, i64::MAX);
+        (before, after)
+    };
+    let (newer_before, newer_after) = served_by("2");
+    let (older_before, older_after) = served_by("1");
+    println!("incident.toml: version 2 {newer_before:.4} -> {newer_after:.4}, version 1 {older_before:.4} -> {older_after:.4}");
+    assert!((newer_before - 0.97).abs() <= 0.015, "{newer_before}");
+    assert!((newer_after - 0.89).abs() <= 0.02, "{newer_after}");
+    assert!(
+        (older_after - older_before).abs() <= 0.01,
+        "the older version ignores the drift"
+    );
+    assert!(
+        older_after - newer_after >= 0.05,
+        "rolling back restores accuracy"
+    );
 }
