@@ -141,9 +141,10 @@ fn wrong_flags_and_a_taken_port_say_what_to_do() {
     let (code, stderr) = run(&["alerts", "webhook", "--ack-timeout-ms", "0"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--ack-timeout-ms"), "{stderr}");
-    let (code, stderr) = run(&["alerts"]);
+    // Without a subcommand, `mlobs alerts` lists; a wrong filter says which exist.
+    let (code, stderr) = run(&["alerts", "--status", "open"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("webhook"), "{stderr}");
+    assert!(stderr.contains("firing") && stderr.contains("resolved"), "{stderr}");
     // A port something else holds: the error names it and the fix.
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = holder.local_addr().unwrap().to_string();

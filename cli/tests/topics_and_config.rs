@@ -26,6 +26,10 @@ fn mlobs(prefix: &str) -> Command {
             format!("{prefix}.window-metrics"),
         )
         .env("MLOBS_KAFKA_TOPICS_ALERTS", format!("{prefix}.alerts"))
+        .env(
+            "MLOBS_KAFKA_TOPICS_ALERT_STATE",
+            format!("{prefix}.alert-state"),
+        )
         .env("MLOBS_KAFKA_TOPICS_CLAIMS", format!("{prefix}.claims"))
         .env("MLOBS_KAFKA_PARTITIONS", "3");
     command
@@ -129,6 +133,27 @@ fn check_names_both_partition_counts_when_topics_are_not_copartitioned() {
         stderr.contains("has 2 partitions")
             && stderr.contains("has 3")
             && stderr.contains("co-partitioned"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn stage_2_refuses_an_alert_state_topic_with_another_partition_count() {
+    let prefix = unique_name("alert-state");
+    create_topics(&[&format!("{prefix}.alert-state")], 2);
+    succeed(mlobs(&prefix).args(["topics", "create"]));
+    let output = mlobs(&prefix)
+        .env("MLOBS_METRICS_LISTEN", "127.0.0.1:0")
+        .args(["run", "--stage", "evaluate"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{prefix}.alert-state"))
+            && stderr.contains("has 2 partitions")
+            && stderr.contains("has 3"),
         "{}",
         describe(&output)
     );

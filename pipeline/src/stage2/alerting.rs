@@ -49,6 +49,7 @@ impl Alerting {
             .alerts
             .rules()
             .map_err(|e| PipelineError::Stopped(e.to_string()))?;
+        check_partitions(&config.kafka)?;
         Ok(Some(Alerting {
             rules,
             dataset_share,
@@ -164,6 +165,26 @@ impl Alerting {
         outbox.flush()?;
         Ok(events)
     }
+}
+
+/// The state of partials partition p goes to alert-state partition p: the
+/// two topics need the same partition count.
+fn check_partitions(kafka: &KafkaConfig) -> Result<(), PipelineError> {
+    let topics = &kafka.topics;
+    let partials = crate::topics::partition_count(kafka, &topics.partials)?;
+    let state = crate::topics::partition_count(kafka, &topics.alert_state)?;
+    if state != partials {
+        return Err(PipelineError::Topic {
+            topic: topics.alert_state.clone(),
+            detail: format!(
+                "it has {state} partitions but {} has {partials}; stage 2 keeps the alert state of \
+                 partials partition p in partition p. Recreate it with {partials} partitions, or \
+                 set [alerts] enabled = false",
+                topics.partials
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The newest saved state of `partition` (empty when none was saved).
