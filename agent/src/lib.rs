@@ -1,0 +1,12 @@
+//! The mlobs agent (issue 11, in progress): what an on-call engineer does
+//! when an alert fires, as code.
+//!
+//! - [`tools`]: the diagnosis tools (the seed's five and what a diagnosis
+//!   needs besides), one file each, reading ClickHouse (history),
+//!   Prometheus (live series) and MLflow (registry). The agent and the MCP
+//!   server share them.
+//! - [`reason`]: pure code from the evidence the tools gathered to ranked
+//!   root-cause hypotheses and remedies; no I/O, no LLM needed.
+
+pub mod reason;
+pub mod tools;

@@ -1,0 +1,1 @@
+//! Root-cause reasoning: evidence in, ranked hypotheses and remedies out (pure).

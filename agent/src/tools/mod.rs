@@ -1,0 +1,1 @@
+//! Diagnosis tools over ClickHouse, Prometheus and MLflow, one file each.
