@@ -89,9 +89,15 @@ fn topics_create_is_idempotent_sets_retention_and_check_passes() {
         topic_config(&format!("{prefix}.window-metrics"), "cleanup.policy").as_deref(),
         Some("compact")
     );
+    assert!(
+        created.contains(&format!(
+            "created  {prefix}.alert-state (3 partitions, replication 1, cleanup.policy=compact)"
+        )),
+        "{created}"
+    );
     assert_eq!(
         created.lines().count(),
-        8,
+        9,
         "every configured topic: {created}"
     );
     let again = succeed(mlobs(&prefix).args(["topics", "create"]));
