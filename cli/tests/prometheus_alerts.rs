@@ -42,20 +42,6 @@ fn fast_rules(dir: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-/// drift.toml with labels 1-2 minutes after their prediction. With the
-/// shipped tail (exponential up to 20 min) the newest window holds the
-/// last 3 labels, all correct, and `model_accuracy` ends at 1.
-fn drift_with_prompt_labels(dir: &std::path::Path) -> String {
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/drift.toml");
-    let text = std::fs::read_to_string(shipped).unwrap();
-    let tail = r#"delay = { distribution = "exponential", mean = "3m", max = "20m" }"#;
-    assert!(text.contains(tail), "drift.toml's label delay changed");
-    let prompt = r#"delay = { distribution = "uniform", min = "1m", max = "2m" }"#;
-    let path = dir.join("drift-prompt-labels.toml");
-    std::fs::write(&path, text.replace(tail, prompt)).unwrap();
-    path.display().to_string()
-}
-
 #[test]
 fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
     let pipeline = Pipeline::new("prom-alerts", 1);
@@ -64,7 +50,7 @@ fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {
     let prometheus = PrivateService::prometheus(&fast_rules(&pipeline.dir), alertmanager.port);
     // The backlog first: the simulator writes the baselines `mlobs run`
     // reads at its start, so drift is measured too.
-    let truth = pipeline.simulate(&drift_with_prompt_labels(&pipeline.dir));
+    let truth = pipeline.simulate("drift.toml");
     let run = pipeline.start("run", &[]);
     let metrics = pipeline.metrics_address("run");
     let target = serde_json::json!([{"targets": [metrics], "labels": {"test": pipeline.prefix}}]);

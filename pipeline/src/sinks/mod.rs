@@ -70,7 +70,10 @@ impl Sinks {
         }
         Ok(Sinks {
             batch_rows: config.clickhouse.batch_rows.max(1),
-            metrics: Arc::new(Metrics::new(config.limits.max_error_types)),
+            metrics: Arc::new(
+                Metrics::new(config.limits.max_error_types)
+                    .with_alert_rules(config.alerts.rules().unwrap_or_default()),
+            ),
             health: Arc::new(Health::new(stages, clickhouse.is_some())),
             clickhouse,
         })

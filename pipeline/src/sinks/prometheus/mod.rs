@@ -17,6 +17,8 @@ use prometheus::{
     GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
 
+use crate::config::AlertRules;
+
 const SERIES: [&str; 3] = ["model", "version", "environment"];
 
 /// Latency buckets (ms): resolve 1 ms to 10 s.
@@ -61,6 +63,9 @@ pub struct Metrics {
     pub(super) unowned: IntGaugeVec,
     pub(super) heals: IntCounterVec,
     pub(super) baseline_missing: IntGaugeVec,
+    /// Per model, the fewest labels a window needs to set `model_accuracy`
+    /// (the `accuracy_slo` rule's `min_labeled`).
+    pub(super) alert_rules: AlertRules,
 }
 
 impl Metrics {
@@ -128,7 +133,7 @@ impl Metrics {
             ),
             accuracy: gauge(
                 "model_accuracy",
-                "Accuracy of the newest window with outcomes.",
+                "Accuracy of the newest window with at least the accuracy rule's min_labeled outcomes (100 by default).",
                 &series(&[]),
             ),
             drift_score: gauge(
@@ -240,8 +245,18 @@ impl Metrics {
             newest_window: Mutex::new(HashMap::new()),
             error_types: Mutex::new(HashSet::new()),
             max_error_types,
+            alert_rules: AlertRules::default(),
             registry,
         }
+    }
+
+    /// Sets `model_accuracy` only from windows with at least the alert
+    /// rules' `min_labeled` labels: the window after a scenario or a burst
+    /// may hold three labels, and a gauge at 100% (or 0%) from three labels
+    /// would resolve (or fire) ModelAccuracyDrop on nothing.
+    pub fn with_alert_rules(mut self, rules: AlertRules) -> Metrics {
+        self.alert_rules = rules;
+        self
     }
 
     /// The text exposition format of every metric.

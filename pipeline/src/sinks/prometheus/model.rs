@@ -52,7 +52,11 @@ impl Metrics {
         self.window_end
             .with_label_values(&series)
             .set(w.window_end as f64 / 1000.0);
-        if let Some(accuracy) = w.accuracy {
+        let min_labeled = self.alert_rules.for_model(&w.model).min_labeled;
+        if let Some(accuracy) = w
+            .accuracy
+            .filter(|_| w.labeled.max(0) as u64 >= min_labeled)
+        {
             self.accuracy.with_label_values(&series).set(accuracy);
         }
         if w.drift.is_empty() {
@@ -95,5 +99,42 @@ impl Metrics {
             return error_type.to_string();
         }
         OTHER.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(start: i64, labeled: i64, accuracy: f64) -> WindowMetrics {
+        WindowMetrics {
+            model: "churn".into(),
+            version: "1".into(),
+            environment: "production".into(),
+            window_start: start,
+            window_end: start + 60_000,
+            labeled,
+            accuracy: Some(accuracy),
+            ..WindowMetrics::default()
+        }
+    }
+
+    fn accuracy(metrics: &Metrics) -> f64 {
+        metrics
+            .accuracy
+            .with_label_values(&["churn", "1", "production"])
+            .get()
+    }
+
+    #[test]
+    fn accuracy_comes_from_the_newest_window_with_enough_labels() {
+        let metrics = Metrics::default();
+        metrics.observe_window(&window(0, 1_000, 0.88));
+        assert_eq!(accuracy(&metrics), 0.88);
+        // The tail after traffic stops: three labels, all correct.
+        metrics.observe_window(&window(60_000, 3, 1.0));
+        assert_eq!(accuracy(&metrics), 0.88, "three labels say nothing");
+        metrics.observe_window(&window(120_000, 100, 0.97));
+        assert_eq!(accuracy(&metrics), 0.97);
     }
 }
