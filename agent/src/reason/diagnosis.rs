@@ -125,6 +125,14 @@ pub fn diagnose(ev: &Evidence) -> Diagnosis {
             category: h.category,
             why: if h.score >= MIN_SCORE {
                 format!("{reason}; for it: {}", claims(h))
+            } else if h.score > 0.0 {
+                format!(
+                    "score {} < {} needed to name a cause: {} (seen: {})",
+                    num(h.score),
+                    MIN_SCORE,
+                    h.against.join("; "),
+                    claims(h)
+                )
             } else {
                 why_not(h, best)
             },

@@ -121,6 +121,15 @@ pub fn change(before: f64, now: f64) -> String {
     format!("{:+.0}%", (now - before) / before.abs() * 100.0)
 }
 
+/// A p-value as printed: "p=0.012", or "p<0.001" below that.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".into()
+    } else {
+        format!("p={}", num(p))
+    }
+}
+
 /// One-sided p-value that `a` is truly less accurate than `b` (pooled
 /// two-proportion z-test, the test of the `version_regression` rule).
 pub fn worse_p_value(a: Accuracy, b: Accuracy) -> f64 {

@@ -75,7 +75,7 @@ pub fn gpu_oom(ev: &Evidence) -> Hypothesis {
         .fold(0.0, f64::max);
     let mut h = Hypothesis::scored(Category::InfraGpuOom, 0.9);
     h.support.push(error_line(ev, worst));
-    if share >= 0.8 && worst.rate() >= 4.0 * next {
+    if share >= 0.8 && worst.rate() >= 4.0 * next && ev.versions.len() > 1 {
         h.version = Some(worst.version.clone());
         h.support.push(EvidenceLine::new(
             format!(

@@ -9,7 +9,9 @@
 //! fall that errors account for is the errors' doing, not the labels'.
 
 use super::super::evidence::{Accuracy, Evidence};
-use super::super::hypothesis::{num, pct, worse_p_value, EvidenceLine, Hypothesis, SIGNIFICANT};
+use super::super::hypothesis::{
+    num, p_text, pct, worse_p_value, EvidenceLine, Hypothesis, SIGNIFICANT,
+};
 use crate::reason::category::Category;
 
 /// Coverage below this fraction of its level before is a fall.
@@ -87,11 +89,11 @@ pub fn delayed(ev: &Evidence) -> Hypothesis {
             h.score = 0.9;
             h.support.push(EvidenceLine::new(
                 format!(
-                    "accuracy {} -> {} on only {} labels is within noise (p={} >= {})",
+                    "accuracy {} -> {} on only {} labels is within noise ({} >= {})",
                     pct(b),
                     pct(d),
                     during.labeled,
-                    num(p),
+                    p_text(p),
                     SIGNIFICANT
                 ),
                 "accuracy",
@@ -103,11 +105,11 @@ pub fn delayed(ev: &Evidence) -> Hypothesis {
             h.weaken(
                 0.6,
                 format!(
-                    "accuracy fell {} -> {} on {} labels, significantly (p={}): few labels alone do not explain it",
+                    "accuracy fell {} -> {} on {} labels, significantly ({}): few labels alone do not explain it",
                     pct(b),
                     pct(d),
                     during.labeled,
-                    num(p)
+                    p_text(p)
                 ),
             );
         }

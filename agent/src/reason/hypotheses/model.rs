@@ -9,7 +9,9 @@
 //! better one, and the worse version was as good as the other before.
 
 use super::super::evidence::{Evidence, VersionEvidence};
-use super::super::hypothesis::{num, pct, worse_p_value, EvidenceLine, Hypothesis, SIGNIFICANT};
+use super::super::hypothesis::{
+    num, p_text, pct, worse_p_value, EvidenceLine, Hypothesis, SIGNIFICANT,
+};
 use super::data::{change_kind, ChangeKind};
 use super::MIN_DROP;
 use crate::reason::category::Category;
@@ -71,7 +73,7 @@ pub fn version_bug(ev: &Evidence) -> Hypothesis {
     h.version = Some(worse.version.clone());
     h.support.push(EvidenceLine::new(
         format!(
-            "on the same windows version {} is at {} ({} labels) vs version {} at {} ({} labels): -{} points, p={}",
+            "on the same windows version {} is at {} ({} labels) vs version {} at {} ({} labels): -{} points, {}",
             worse.version,
             pct(dw.rate().unwrap_or(0.0)),
             dw.labeled,
@@ -79,7 +81,7 @@ pub fn version_bug(ev: &Evidence) -> Hypothesis {
             pct(db.rate().unwrap_or(0.0)),
             db.labeled,
             num(gap * 100.0),
-            num(p)
+            p_text(p)
         ),
         format!("accuracy.v{}", worse.version),
         dw.rate().unwrap_or(0.0),
