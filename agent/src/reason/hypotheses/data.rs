@@ -78,11 +78,11 @@ pub fn scale_factor(f: &FeatureEvidence) -> Option<f64> {
 }
 
 /// The features of one kind, strongest first.
-fn of_kind<'a>(
-    ev: &'a Evidence,
+fn of_kind(
+    ev: &Evidence,
     kind: ChangeKind,
     key: impl Fn(&FeatureEvidence) -> f64,
-) -> Vec<&'a FeatureEvidence> {
+) -> Vec<&FeatureEvidence> {
     let mut v: Vec<&FeatureEvidence> = ev
         .features
         .iter()
