@@ -13,6 +13,7 @@
 
 use super::super::evidence::{ErrorEvidence, Evidence, LatencyEvidence};
 use super::super::hypothesis::{num, pct, EvidenceLine, Hypothesis};
+use super::error_line;
 use crate::reason::category::Category;
 
 /// An error type failing at least 1% of a version's predictions matters.
@@ -30,23 +31,6 @@ pub const MIN_CORRELATION: f64 = 0.7;
 fn is_oom(t: &str) -> bool {
     let t = t.to_ascii_lowercase();
     t.contains("oom") || t.contains("out_of_memory")
-}
-
-fn error_line(ev: &Evidence, e: &ErrorEvidence) -> EvidenceLine {
-    EvidenceLine::new(
-        format!(
-            "version {}: {} {} errors in {} predictions ({})",
-            e.version,
-            e.count,
-            e.error_type,
-            e.predictions,
-            pct(e.rate())
-        ),
-        format!("errors.{}.v{}", e.error_type, e.version),
-        e.rate(),
-        Some(0.0),
-        &ev.sources.errors,
-    )
 }
 
 /// `infra.gpu_oom`: inference fails for lack of GPU memory.

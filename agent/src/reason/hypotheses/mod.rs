@@ -13,7 +13,7 @@ mod model;
 pub use data::{change_kind, scale_factor, ChangeKind};
 
 use super::category::Category;
-use super::evidence::{Evidence, VersionEvidence};
+use super::evidence::{ErrorEvidence, Evidence, VersionEvidence};
 use super::hypothesis::{pct, EvidenceLine, Hypothesis};
 
 /// An accuracy change smaller than this (2 points, the `max_drop` of the
@@ -98,6 +98,24 @@ fn check_explains_symptoms(h: &mut Hypothesis, ev: &Evidence) {
             ),
         );
     }
+}
+
+/// "version 2: 120 gpu_oom errors in 600 predictions (20.0%)".
+fn error_line(ev: &Evidence, e: &ErrorEvidence) -> EvidenceLine {
+    EvidenceLine::new(
+        format!(
+            "version {}: {} {} errors in {} predictions ({})",
+            e.version,
+            e.count,
+            e.error_type,
+            e.predictions,
+            pct(e.rate())
+        ),
+        format!("errors.{}.v{}", e.error_type, e.version),
+        e.rate(),
+        Some(0.0),
+        &ev.sources.errors,
+    )
 }
 
 /// Accuracy before and during of a version that has both.

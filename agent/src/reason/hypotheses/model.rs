@@ -13,7 +13,7 @@ use super::super::hypothesis::{
     num, p_text, pct, worse_p_value, EvidenceLine, Hypothesis, SIGNIFICANT,
 };
 use super::data::{change_kind, ChangeKind};
-use super::MIN_DROP;
+use super::{error_line, MIN_DROP};
 use crate::reason::category::Category;
 
 /// Error types that say the input does not fit the model.
@@ -176,20 +176,7 @@ pub fn schema_mismatch(ev: &Evidence) -> Hypothesis {
     }
     for e in schema_errors {
         h.version.get_or_insert_with(|| e.version.clone());
-        h.support.push(EvidenceLine::new(
-            format!(
-                "version {}: {} {} errors in {} predictions ({})",
-                e.version,
-                e.count,
-                e.error_type,
-                e.predictions,
-                pct(e.rate())
-            ),
-            format!("errors.{}.v{}", e.error_type, e.version),
-            e.rate(),
-            Some(0.0),
-            &ev.sources.errors,
-        ));
+        h.support.push(error_line(ev, e));
     }
     h
 }

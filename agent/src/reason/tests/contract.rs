@@ -16,42 +16,9 @@ fn keys(v: &Value) -> Vec<&str> {
     k
 }
 
-/// incident.toml's evidence, as in tests/data.rs.
-fn incident() -> Evidence {
-    let no_charges = ["tenure_months", "support_calls", "plan"];
-    let mut ev = churn(vec![
-        version(
-            "1",
-            Role::None,
-            &no_charges,
-            Some(acc(0.955, 1140)),
-            Some(acc(0.952, 1140)),
-        ),
-        version(
-            "2",
-            Role::Champion,
-            &ALL_FEATURES,
-            Some(acc(0.966, 1140)),
-            Some(acc(0.886, 1140)),
-        ),
-    ]);
-    set_feature(
-        &mut ev,
-        FeatureEvidence {
-            score: Some(2.9),
-            drifted: true,
-            current: Some(summary(126.2, 36.0)),
-            outside_share: Some(0.6),
-            ..stable("monthly_charges", 70.1, 20.0)
-        },
-    );
-    ev.symptoms = vec![symptom("accuracy_slo", "2", 0.886, 0.95)];
-    ev
-}
-
 #[test]
 fn the_json_has_exactly_the_contract_shape() {
-    let report = investigate(&incident());
+    let report = investigate(&incident_world());
     let v = serde_json::to_value(&report).unwrap();
     assert_eq!(
         keys(&v),
@@ -71,7 +38,7 @@ fn the_json_has_exactly_the_contract_shape() {
     assert_eq!(v["window_start"], "2026-01-05T10:00:00Z");
     assert_eq!(
         v["symptoms"],
-        serde_json::json!([{"alert": "accuracy_slo", "value": 0.886, "threshold": 0.95}])
+        serde_json::json!([{"alert": "accuracy_slo", "value": 0.886, "threshold": 0.95}, {"alert": "feature_drift", "value": 2.9, "threshold": 0.1}])
     );
     assert_eq!(
         v["root_cause"],
@@ -172,7 +139,7 @@ fn evidence_reads_from_minimal_json_with_default_sources() {
 
 #[test]
 fn the_text_puts_cause_and_actions_first() {
-    let text = investigate(&incident()).to_text();
+    let text = investigate(&incident_world()).to_text();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],

@@ -4,19 +4,6 @@
 use super::*;
 use crate::reason::{diagnose, propose};
 
-/// monthly_charges x`k` from `at` (a unit change upstream), tested with the
-/// normalised Wasserstein distance as the pipeline does.
-fn scaled_charges(k: f64, score: f64) -> FeatureEvidence {
-    FeatureEvidence {
-        score: Some(score),
-        drifted: true,
-        current: Some(summary((70.1 * k * 10.0).round() / 10.0, 20.0 * k)),
-        outside_share: Some(0.31),
-        started_at_ms: Some(T_FAULT),
-        ..stable("monthly_charges", 70.1, 20.0)
-    }
-}
-
 /// drift.toml: one version, monthly_charges x1.25 at 10:00, accuracy
 /// 96.6% -> 87.7%.
 fn drift_world() -> Evidence {
@@ -57,34 +44,6 @@ fn drift_toml_names_the_feature_and_retrains_and_fixes_the_unit() {
     let r = propose(&d, &ev);
     assert_eq!(actions(&r), [Action::Retrain, Action::FixUpstreamData]);
     assert!(r[1].expected_effect.contains("x1.25"));
-}
-
-/// incident.toml: version 2 (champion, every feature) 96.6% -> 88.6%,
-/// version 1 (trained without monthly_charges) 95.5% -> 95.2%.
-fn incident_world() -> Evidence {
-    let no_charges = ["tenure_months", "support_calls", "plan"];
-    let mut ev = churn(vec![
-        version(
-            "1",
-            Role::None,
-            &no_charges,
-            Some(acc(0.955, 1140)),
-            Some(acc(0.952, 1140)),
-        ),
-        version(
-            "2",
-            Role::Champion,
-            &ALL_FEATURES,
-            Some(acc(0.966, 1140)),
-            Some(acc(0.886, 1140)),
-        ),
-    ]);
-    set_feature(&mut ev, scaled_charges(1.8, 2.9));
-    ev.symptoms = vec![
-        symptom("accuracy_slo", "2", 0.886, 0.95),
-        symptom("feature_drift", "2", 2.9, 0.1),
-    ];
-    ev
 }
 
 #[test]

@@ -108,6 +108,47 @@ pub fn set_feature(ev: &mut Evidence, f: FeatureEvidence) {
     *slot = f;
 }
 
+/// monthly_charges x`k` from `T_FAULT` (a unit change upstream), tested with the
+/// normalised Wasserstein distance as the pipeline does.
+pub fn scaled_charges(k: f64, score: f64) -> FeatureEvidence {
+    FeatureEvidence {
+        score: Some(score),
+        drifted: true,
+        current: Some(summary((70.1 * k * 10.0).round() / 10.0, 20.0 * k)),
+        outside_share: Some(0.31),
+        started_at_ms: Some(T_FAULT),
+        ..stable("monthly_charges", 70.1, 20.0)
+    }
+}
+
+/// incident.toml: version 2 (champion, every feature) 96.6% -> 88.6%,
+/// version 1 (trained without monthly_charges) 95.5% -> 95.2%.
+pub fn incident_world() -> Evidence {
+    let no_charges = ["tenure_months", "support_calls", "plan"];
+    let mut ev = churn(vec![
+        version(
+            "1",
+            Role::None,
+            &no_charges,
+            Some(acc(0.955, 1140)),
+            Some(acc(0.952, 1140)),
+        ),
+        version(
+            "2",
+            Role::Champion,
+            &ALL_FEATURES,
+            Some(acc(0.966, 1140)),
+            Some(acc(0.886, 1140)),
+        ),
+    ]);
+    set_feature(&mut ev, scaled_charges(1.8, 2.9));
+    ev.symptoms = vec![
+        symptom("accuracy_slo", "2", 0.886, 0.95),
+        symptom("feature_drift", "2", 2.9, 0.1),
+    ];
+    ev
+}
+
 /// Latency of one healthy version.
 pub fn healthy_latency(v: &str) -> LatencyEvidence {
     LatencyEvidence {

@@ -89,23 +89,8 @@ fn a_gap_within_noise_is_not_a_version_bug() {
 
 #[test]
 fn a_feature_gone_from_the_input_is_a_schema_mismatch_and_rolls_back_to_a_version_without_it() {
-    let no_charges = ["tenure_months", "support_calls", "plan"];
-    let mut ev = churn(vec![
-        version(
-            "1",
-            Role::None,
-            &no_charges,
-            Some(acc(0.955, 1140)),
-            Some(acc(0.953, 1140)),
-        ),
-        version(
-            "2",
-            Role::Champion,
-            &ALL_FEATURES,
-            Some(acc(0.966, 1140)),
-            Some(acc(0.90, 1140)),
-        ),
-    ]);
+    let mut ev = incident_world();
+    ev.versions[1].during = Some(acc(0.90, 1140));
     set_feature(
         &mut ev,
         FeatureEvidence {

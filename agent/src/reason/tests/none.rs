@@ -55,16 +55,7 @@ fn two_causes_fitting_equally_are_none_and_both_are_shown() {
         Some(acc(0.966, 1140)),
         Some(acc(0.877, 1140)),
     )]);
-    set_feature(
-        &mut ev,
-        FeatureEvidence {
-            score: Some(0.91),
-            drifted: true,
-            current: Some(summary(87.6, 25.0)),
-            outside_share: Some(0.31),
-            ..stable("monthly_charges", 70.1, 20.0)
-        },
-    );
+    set_feature(&mut ev, scaled_charges(1.25, 0.91));
     let l = &mut ev.latency[0];
     (
         l.p95_ms,
