@@ -10,6 +10,8 @@
 //! - Timeouts show as errors of a timeout type, or latency rising while CPU
 //!   and GPU stay flat: the process waits on something outside it (the
 //!   network, a slow dependency) rather than working harder.
+//!   Timeout errors while the process works harder are contention's
+//!   symptom, and count for contention.
 
 use super::super::evidence::{ErrorEvidence, Evidence, LatencyEvidence};
 use super::super::hypothesis::{num, pct, EvidenceLine, Hypothesis};
@@ -248,6 +250,20 @@ pub fn timeouts(ev: &Evidence) -> Hypothesis {
         });
         if !others && ev.versions.len() > 1 {
             h.version = Some(e.version.clone());
+        }
+        // Timeouts of a process that works harder are contention's symptom.
+        if let Some((l, lat, cpu, gpu)) = slowest(ev) {
+            if lat >= MIN_LATENCY_RATIO && consumes_more(cpu, gpu) {
+                h.weaken(
+                    0.5,
+                    format!(
+                        "the timeouts came with latency x{} and CPU time x{} on version {}: contention makes them",
+                        num(lat),
+                        cpu.map_or("n/a".into(), num),
+                        l.version
+                    ),
+                );
+            }
         }
         return h;
     }

@@ -81,10 +81,8 @@ fn gpu_oom_on_every_version_names_no_version_and_only_scales() {
     assert_eq!(actions(&propose(&d, &ev)), [Action::ScaleResources]);
 }
 
-#[test]
-fn latency_with_cpu_and_gpu_rising_together_is_resource_contention() {
-    // resource_contention, factor 3, gpu_utilization 0.97, on both versions.
-    let mut ev = two_versions();
+/// resource_contention, factor 3, gpu_utilization 0.97, on both versions.
+fn contended(ev: &mut Evidence) {
     for l in &mut ev.latency {
         l.p95_ms = 96.0;
         l.p99_ms = 125.0;
@@ -94,6 +92,12 @@ fn latency_with_cpu_and_gpu_rising_together_is_resource_contention() {
         l.gpu_latency_correlation = Some(0.95);
         l.started_at_ms = Some(T_FAULT);
     }
+}
+
+#[test]
+fn latency_with_cpu_and_gpu_rising_together_is_resource_contention() {
+    let mut ev = two_versions();
+    contended(&mut ev);
     ev.symptoms = vec![symptom("latency_p95", "1", 96.0, 50.0)];
     let d = diagnose(&ev);
     assert_eq!(d.category, Category::InfraResourceContention);
@@ -141,4 +145,21 @@ fn timeout_errors_are_timeouts() {
     assert_eq!(d.version, None);
     assert!(why(&d, Category::InfraGpuOom).contains("no GPU out-of-memory errors"));
     assert_eq!(actions(&propose(&d, &ev)), [Action::ScaleResources]);
+}
+
+#[test]
+fn timeouts_of_a_contended_machine_are_contention() {
+    let mut ev = two_versions();
+    contended(&mut ev);
+    ev.errors = vec![
+        errors("1", "timeout", 48, 600),
+        errors("2", "timeout", 51, 600),
+    ];
+    ev.symptoms = vec![
+        symptom("latency_p95", "1", 96.0, 50.0),
+        symptom("error_rate", "1", 0.08, 0.05),
+    ];
+    let d = diagnose(&ev);
+    assert_eq!(d.category, Category::InfraResourceContention);
+    assert!(why(&d, Category::InfraTimeouts).contains("contention makes them"));
 }
