@@ -149,6 +149,24 @@ pub fn incident_world() -> Evidence {
     ev
 }
 
+/// drift.toml: one version, monthly_charges x1.25 at 10:00, accuracy
+/// 96.6% -> 87.7%.
+pub fn drift_world() -> Evidence {
+    let mut ev = churn(vec![version(
+        "1",
+        Role::Champion,
+        &ALL_FEATURES,
+        Some(acc(0.966, 1140)),
+        Some(acc(0.877, 1140)),
+    )]);
+    set_feature(&mut ev, scaled_charges(1.25, 0.91));
+    ev.symptoms = vec![
+        symptom("accuracy_slo", "1", 0.877, 0.95),
+        symptom("feature_drift", "1", 0.91, 0.1),
+    ];
+    ev
+}
+
 /// Latency of one healthy version.
 pub fn healthy_latency(v: &str) -> LatencyEvidence {
     LatencyEvidence {

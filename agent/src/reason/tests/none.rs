@@ -48,14 +48,7 @@ fn empty_evidence_is_none_and_says_what_was_missing() {
 fn two_causes_fitting_equally_are_none_and_both_are_shown() {
     // drift.toml's drift and a resource_contention fault at once, each
     // with its own alert: a human separates two incidents.
-    let mut ev = churn(vec![version(
-        "1",
-        Role::Champion,
-        &ALL_FEATURES,
-        Some(acc(0.966, 1140)),
-        Some(acc(0.877, 1140)),
-    )]);
-    set_feature(&mut ev, scaled_charges(1.25, 0.91));
+    let mut ev = drift_world();
     let l = &mut ev.latency[0];
     (
         l.p95_ms,
