@@ -156,7 +156,10 @@ pub struct VersionEvidence {
     /// Champion, challenger or neither.
     #[serde(default)]
     pub role: Role,
-    /// The input features this version was trained on.
+    /// The input features this version was trained on; empty when the
+    /// registry does not say, and then it is assumed to read every feature
+    /// (the common case, and the safe one: no rollback is proposed on the
+    /// strength of a feature it might not read).
     #[serde(default)]
     pub features: Vec<String>,
     /// Accuracy on the windows before the first symptom.
@@ -168,9 +171,10 @@ pub struct VersionEvidence {
 }
 
 impl VersionEvidence {
-    /// Whether the version reads `feature`.
+    /// Whether the version reads `feature` (true when its features are
+    /// unknown).
     pub fn uses(&self, feature: &str) -> bool {
-        self.features.iter().any(|f| f == feature)
+        self.features.is_empty() || self.features.iter().any(|f| f == feature)
     }
 }
 

@@ -185,3 +185,16 @@ fn outliers_with_a_steady_median_fix_upstream_first() {
     let r = propose(&d, &ev);
     assert_eq!(actions(&r), [Action::FixUpstreamData, Action::Retrain]);
 }
+
+#[test]
+fn a_version_whose_features_are_unknown_is_taken_to_read_them_all() {
+    let mut ev = drift_world();
+    ev.versions[0].features.clear();
+    let d = diagnose(&ev);
+    assert_eq!(d.category, Category::DataDrift);
+    assert!(d
+        .evidence
+        .iter()
+        .any(|l| l.claim == "version 1 (reads monthly_charges) accuracy 96.6% -> 87.7%"));
+    assert_eq!(propose(&d, &ev)[0].action, Action::Retrain);
+}
