@@ -144,7 +144,10 @@ fn wrong_flags_and_a_taken_port_say_what_to_do() {
     // Without a subcommand, `mlobs alerts` lists; a wrong filter says which exist.
     let (code, stderr) = run(&["alerts", "--status", "open"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("firing") && stderr.contains("resolved"), "{stderr}");
+    assert!(
+        stderr.contains("firing") && stderr.contains("resolved"),
+        "{stderr}"
+    );
     // A port something else holds: the error names it and the fix.
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = holder.local_addr().unwrap().to_string();

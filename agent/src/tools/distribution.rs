@@ -1,0 +1,1 @@
+//! get_feature_distribution (in progress).
