@@ -1,0 +1,356 @@
+//! The tools against the real local ClickHouse (18.16): a fresh database
+//! gets a scenario with known truth (two versions of `churn`, the second
+//! worse and failing with GPU OOM on one plan; a second model sharing a
+//! feature name; drift verdicts; an alert), written as JSONEachRow rows the
+//! way the pipeline writes them, and every answer is checked against the
+//! numbers recomputed here from the generated rows.
+
+use mlobs_agent::tools::logs::Filters;
+use mlobs_agent::tools::{ToolError, Tools};
+use mlobs_pipeline::sinks::clickhouse::migrate::migrate;
+use mlobs_pipeline::sinks::clickhouse::ClickHouse;
+use mlobs_pipeline::Config;
+use mlobs_testkit::unique_name;
+use serde_json::{json, Value};
+
+/// The scenario's "now"; the traffic spans the 40 minutes before it.
+const NOW: i64 = 1_750_000_000_000;
+const ROWS: i64 = 2_000;
+
+struct Database(ClickHouse);
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .execute(&format!("DROP DATABASE IF EXISTS {}", self.0.database()));
+    }
+}
+
+/// One generated prediction and its truth.
+struct Row {
+    version: &'static str,
+    i: i64,
+    ms: i64,
+    gold: bool,
+    failed: bool,
+    correct: bool,
+    latency: f64,
+}
+
+fn scenario() -> Vec<Row> {
+    let mut rows = Vec::new();
+    for version in ["1", "2"] {
+        for i in 0..ROWS {
+            let gold = i % 4 == 0;
+            let v2 = version == "2";
+            rows.push(Row {
+                version,
+                i,
+                ms: NOW - 40 * 60_000 + i * 1_200,
+                gold,
+                // v2 fails on half of the gold plan's requests.
+                failed: v2 && gold && i % 8 == 0,
+                // v1 95% right, v2 88%.
+                correct: if v2 { i % 25 < 22 } else { i % 20 != 0 },
+                latency: if v2 {
+                    20.0 + (i % 10) as f64 * 2.0
+                } else {
+                    10.0 + (i % 10) as f64
+                },
+            });
+        }
+    }
+    rows
+}
+
+fn insert(db: &ClickHouse, table: &str, rows: &[Value]) {
+    for chunk in rows.chunks(500) {
+        let body: Vec<String> = chunk.iter().map(Value::to_string).collect();
+        db.execute(&format!(
+            "INSERT INTO {}.{table} FORMAT JSONEachRow\n{}",
+            db.database(),
+            body.join("\n")
+        ))
+        .expect("insert");
+    }
+}
+
+fn setup() -> (Database, Tools, Vec<Row>) {
+    let mut config = Config::load(None).expect("the mlobs config").clickhouse;
+    config.database = unique_name("agent_tools").replace('-', "_");
+    let ch = ClickHouse::from_config(&config)
+        .expect("config")
+        .expect("clickhouse.url is set");
+    migrate(&ch).expect("the schema applies (is ClickHouse up? make up)");
+    let rows = scenario();
+    let mut logs = Vec::new();
+    let mut outcomes = Vec::new();
+    for r in &rows {
+        let id = format!("churn-{}-{}", r.version, r.i);
+        let mut missing = vec![];
+        let mut numeric = vec!["tenure"];
+        if r.i % 10 == 0 {
+            missing.push("age");
+        } else {
+            numeric.push("age");
+        }
+        let values: Vec<f64> = numeric
+            .iter()
+            .map(|f| {
+                if *f == "tenure" {
+                    (r.i % 100) as f64
+                } else {
+                    30.0
+                }
+            })
+            .collect();
+        logs.push(json!({
+            "prediction_id": id, "model": "churn", "version": r.version, "environment": "production",
+            "event_time": r.ms / 1000, "event_time_ms": r.ms,
+            "numeric_feature_names": numeric, "numeric_feature_values": values,
+            "categorical_feature_names": ["plan"], "categorical_feature_values": [if r.gold { "gold" } else { "basic" }],
+            "missing_features": missing, "prediction": "yes", "confidence": 0.5 + (r.i % 50) as f64 / 100.0,
+            "latency_ms": r.latency,
+            "error_type": if r.failed { Some("gpu_oom") } else { None },
+            "gpu_memory_mb": if r.version == "2" { 8000.0 } else { 4000.0 },
+        }));
+        if !r.failed {
+            outcomes.push(json!({
+                "prediction_id": id, "model": "churn", "version": r.version, "environment": "production",
+                "prediction": "yes", "label": if r.correct { "yes" } else { "no" }, "correct": u8::from(r.correct),
+                "prediction_time": r.ms / 1000, "prediction_time_ms": r.ms,
+                "label_time": r.ms / 1000 + 60, "label_time_ms": r.ms + 60_000,
+            }));
+        }
+    }
+    // A second model that also has "tenure".
+    logs.push(json!({
+        "prediction_id": "fraud-1", "model": "fraud", "version": "1", "event_time": NOW / 1000 - 60,
+        "event_time_ms": NOW - 60_000, "numeric_feature_names": ["tenure"], "numeric_feature_values": [3.0],
+        "prediction": "no", "latency_ms": 1.0,
+    }));
+    insert(&ch, "inference_log", &logs);
+    insert(&ch, "outcomes", &outcomes);
+    let window = |start: i64, feature: &str, drifted: bool| {
+        json!({"model": "churn", "version": "2", "window_start": start / 1000, "window_start_ms": start,
+               "feature": feature, "kind": "numeric", "method": "wasserstein", "score": if drifted { 0.4 } else { 0.01 },
+               "threshold": 0.1, "drifted": u8::from(drifted), "status": if drifted { "drifted" } else { "ok" },
+               "current_count": 100, "current_missing": 0, "updated_ms": start})
+    };
+    let (old, new) = (NOW - 20 * 60_000, NOW - 10 * 60_000);
+    insert(
+        &ch,
+        "feature_drift",
+        &[
+            window(old, "tenure", false),
+            window(old, "age", false),
+            window(old, "plan", false),
+            window(new, "tenure", true),
+            window(new, "age", true),
+            window(new, "plan", false),
+        ],
+    );
+    insert(
+        &ch,
+        "alerts",
+        &[json!({
+            "alert_id": "a1", "rule": "accuracy_slo", "severity": "critical", "status": "firing", "model": "churn",
+            "version": "2", "summary": "accuracy below SLO", "metric": "accuracy", "value": 0.88, "threshold": 0.95,
+            "window_start": old / 1000, "window_end": new / 1000, "started_at": new / 1000, "updated_at": new / 1000,
+            "updated_ms": new,
+        })],
+    );
+    let tools = Tools::new(ch.clone(), None).at(NOW);
+    (Database(ch), tools, rows)
+}
+
+fn percentile_exact(mut v: Vec<f64>, q: f64) -> f64 {
+    // ClickHouse's quantileExact: the element at floor(q * n) of the sorted values.
+    v.sort_by(f64::total_cmp);
+    v[((q * v.len() as f64) as usize).min(v.len() - 1)]
+}
+
+#[test]
+fn the_tools_answer_the_scenarios_truth() {
+    let (_db, tools, rows) = setup();
+    let of = |v: &'static str| rows.iter().filter(move |r| r.version == v);
+
+    // Accuracy per version, recomputed from the truth.
+    let acc = tools
+        .get_model_accuracy("churn", None, "1h")
+        .expect("accuracy");
+    for v in ["1", "2"] {
+        let labeled: Vec<&Row> = of(v).filter(|r| !r.failed).collect();
+        let right = labeled.iter().filter(|r| r.correct).count();
+        let got = acc
+            .versions
+            .iter()
+            .find(|x| x.version == v)
+            .expect("version");
+        assert_eq!(
+            (got.labeled, got.correct),
+            (labeled.len() as u64, right as u64),
+            "v{v}"
+        );
+        assert_eq!(got.predictions, ROWS as u64);
+    }
+    let v2 = tools
+        .get_model_accuracy("churn", Some("2"), "1h")
+        .expect("v2");
+    assert_eq!(v2.versions.len(), 1);
+    assert!(v2.overall.accuracy.unwrap() < 0.9, "{:?}", v2.overall);
+    assert_eq!(v2.range.end, "2025-06-15T15:06:40Z");
+
+    // Bad arguments are errors that say what exists.
+    let e = tools.get_model_accuracy("chrun", None, "1h").unwrap_err();
+    assert!(
+        matches!(&e, ToolError::UnknownModel { known, .. } if known.contains(&"churn".to_string())),
+        "{e}"
+    );
+    let e = tools.get_model_accuracy("churn:7", None, "1h").unwrap_err();
+    assert!(e.to_string().contains("versions with history: 1, 2"), "{e}");
+    let e = tools
+        .get_model_accuracy("churn", None, "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z")
+        .unwrap_err();
+    assert!(matches!(e, ToolError::EmptyWindow { .. }), "{e}");
+    assert!(tools
+        .get_model_accuracy("churn@champion", None, "1h")
+        .unwrap_err()
+        .to_string()
+        .contains("mlflow.url"));
+
+    // Versions compared on the same range, with a significant gap.
+    let cmp = tools
+        .compare_model_versions("churn:1", "churn:2", None)
+        .expect("compare");
+    assert_eq!(cmp.a.predictions, ROWS as u64);
+    assert_eq!(cmp.b.errors, of("2").filter(|r| r.failed).count() as u64);
+    let accuracy = &cmp.tests[0];
+    assert!(
+        accuracy.significant && accuracy.difference.unwrap() > 0.05,
+        "{accuracy:?}"
+    );
+
+    // Latency percentiles and errors by type.
+    let lat = tools
+        .get_latency_and_errors("churn", "1h", Some("10m"))
+        .expect("latency");
+    for v in ["1", "2"] {
+        let t = lat.totals.iter().find(|x| x.version == v).unwrap();
+        let latencies: Vec<f64> = of(v).map(|r| r.latency).collect();
+        assert_eq!(
+            t.p50_ms,
+            Some(percentile_exact(latencies.clone(), 0.5)),
+            "v{v}"
+        );
+        assert_eq!(t.p99_ms, Some(percentile_exact(latencies, 0.99)), "v{v}");
+        assert_eq!(
+            t.errors_by_type.get("gpu_oom").copied().unwrap_or(0),
+            of(v).filter(|r| r.failed).count() as u64
+        );
+    }
+    assert_eq!(
+        lat.buckets.iter().map(|b| b.predictions).sum::<u64>(),
+        2 * ROWS as u64
+    );
+
+    // Error slices: the gold plan, with its lift.
+    let slices = tools
+        .find_error_slices("churn:2", "1h", None, None)
+        .expect("slices");
+    let top = &slices.slices[0];
+    assert_eq!(
+        (top.feature.as_str(), top.condition.as_str()),
+        ("plan", "= gold")
+    );
+    let gold = of("2").filter(|r| r.gold).count() as f64;
+    let failed = of("2").filter(|r| r.failed).count() as f64;
+    assert!(
+        (top.lift - (failed / gold) / (failed / ROWS as f64)).abs() < 1e-9,
+        "{top:?}"
+    );
+    let wrong = tools
+        .find_error_slices("churn:2", "1h", Some("incorrect"), Some(0.0))
+        .expect("incorrect");
+    assert_eq!(
+        wrong.bad,
+        of("2").filter(|r| !r.failed && !r.correct).count() as u64
+    );
+
+    // Logs: filters by error type, category, correctness and confidence.
+    let logs = tools
+        .query_inference_logs(
+            "churn",
+            Some("2"),
+            &Filters {
+                error_type: Some("any".into()),
+                limit: Some(5),
+                ..Filters::default()
+            },
+        )
+        .expect("logs");
+    assert_eq!(logs.matched, failed as u64);
+    assert_eq!(logs.sample.len(), 5);
+    assert!(logs
+        .sample
+        .iter()
+        .all(|s| s.error_type.as_deref() == Some("gpu_oom") && s.categorical["plan"] == "gold"));
+    let filters = Filters {
+        correct: Some(false),
+        min_confidence: Some(0.9),
+        time_window: Some("1h".into()),
+        ..Filters::default()
+    };
+    let logs = tools
+        .query_inference_logs("churn:1", None, &filters)
+        .expect("wrong ones");
+    let expected = of("1")
+        .filter(|r| !r.correct && 0.5 + (r.i % 50) as f64 / 100.0 >= 0.9)
+        .count();
+    assert_eq!(logs.matched, expected as u64);
+    assert!(logs.sample.iter().all(|s| s.correct == Some(false)));
+
+    // Drift: the latest window, 2 of 3 features drifted.
+    let drift = tools.detect_data_drift("churn", None).expect("drift");
+    let d = &drift.versions[0];
+    assert_eq!((d.version.as_str(), d.monitored, d.drifted), ("2", 3, 2));
+    assert!(drift.dataset_drift);
+    assert!(
+        !tools
+            .detect_data_drift("churn", Some(0.7))
+            .unwrap()
+            .dataset_drift
+    );
+    assert!(matches!(
+        tools.detect_data_drift("fraud", None),
+        Err(ToolError::EmptyWindow { .. })
+    ));
+
+    // Resources: per-version GPU memory.
+    let usage = tools
+        .get_resource_usage("churn", "1h", Some("5m"))
+        .expect("usage");
+    assert!(usage
+        .buckets
+        .iter()
+        .all(|b| b.gpu_memory_mb_mean == Some(if b.version == "2" { 8000.0 } else { 4000.0 })));
+
+    // Alerts.
+    let alerts = tools
+        .list_alerts(Some("churn"), Some("firing"), "1h")
+        .expect("alerts");
+    assert_eq!(alerts.alerts.len(), 1);
+    assert_eq!(
+        (alerts.alerts[0].value, alerts.alerts[0].threshold),
+        (0.88, 0.95)
+    );
+    assert!(tools
+        .list_alerts(Some("fraud"), None, "1h")
+        .unwrap()
+        .alerts
+        .is_empty());
+    assert!(serde_json::to_string(&alerts)
+        .unwrap()
+        .contains("\"range\""));
+}
