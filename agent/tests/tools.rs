@@ -7,6 +7,7 @@
 
 use mlobs_agent::tools::logs::Filters;
 use mlobs_agent::tools::{ToolError, Tools};
+use mlobs_operators::baseline::{Baseline, ColumnData};
 use mlobs_pipeline::sinks::clickhouse::migrate::migrate;
 use mlobs_pipeline::sinks::clickhouse::ClickHouse;
 use mlobs_pipeline::Config;
@@ -353,4 +354,63 @@ fn the_tools_answer_the_scenarios_truth() {
     assert!(serde_json::to_string(&alerts)
         .unwrap()
         .contains("\"range\""));
+}
+
+#[test]
+fn feature_distributions_compare_current_with_the_baseline() {
+    let (_db, tools, rows) = setup();
+    // "tenure" is in churn and fraud: the error lists both.
+    match tools.get_feature_distribution("tenure", "1h", None) {
+        Err(ToolError::AmbiguousFeature { models, .. }) => {
+            assert_eq!(models, vec!["churn", "fraud"])
+        }
+        other => panic!("expected an ambiguity, got {other:?}"),
+    }
+    let e = tools
+        .get_feature_distribution("tenur", "1h", Some("churn"))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("known features: age, plan, tenure"),
+        "{e}"
+    );
+
+    let d = tools
+        .get_feature_distribution("tenure", "1h", Some("churn"))
+        .expect("tenure");
+    let values: Vec<f64> = rows.iter().map(|r| (r.i % 100) as f64).collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    assert_eq!(d.kind, "numeric");
+    assert!((d.current.mean.unwrap() - mean).abs() < 1e-9);
+    assert_eq!(
+        d.current.percentiles["p50"],
+        percentile_exact(values.clone(), 0.5)
+    );
+    assert_eq!(d.current.percentiles["p5"], percentile_exact(values, 0.05));
+    assert!(d.baseline.is_none(), "no baseline given, no MLflow");
+
+    // "age" is missing in one row of ten.
+    let d = tools
+        .get_feature_distribution("age", "1h", Some("churn:1"))
+        .expect("age");
+    assert!(
+        (d.current.missing_rate - 0.1).abs() < 1e-12,
+        "{:?}",
+        d.current
+    );
+
+    // A baseline that never saw "gold": it is an unseen value.
+    let baseline = Baseline::build(&[(
+        "plan".to_string(),
+        ColumnData::Categorical(vec![Some("basic".into()), Some("basic".into()), None]),
+    )]);
+    let tools = tools.with_baseline("churn", baseline);
+    let d = tools
+        .get_feature_distribution("plan", "1h", Some("churn"))
+        .expect("plan");
+    let gold = rows.iter().filter(|r| r.gold).count() as u64;
+    assert_eq!(d.unseen_values, vec![("gold".to_string(), gold)]);
+    assert_eq!(d.current.top_categories[0].0, "basic");
+    let base = d.baseline.expect("the baseline side");
+    assert!((base.missing_rate - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(d.baseline_source.as_deref(), Some("baselines.dir"));
 }
