@@ -1,6 +1,8 @@
 //! `list_alerts(model_name?, status?, time_window)`: the latest state of
 //! each alert (the alerts table keeps transitions; the highest updated_ms
-//! wins) whose last change falls in the window, newest first.
+//! wins) whose last change falls in the window, and every alert still
+//! firing however long ago it last changed (what is on fire now matters
+//! whatever window is asked), newest first.
 
 use serde::Serialize;
 
@@ -57,7 +59,10 @@ impl Tools {
         time_window: &str,
     ) -> Result<Alerts, ToolError> {
         let window = self.window(time_window)?;
-        let mut filters = vec![time_filter("updated_ms", &window)];
+        let mut filters = vec![format!(
+            "({} OR status = 'firing')",
+            time_filter("updated_ms", &window)
+        )];
         if let Some(m) = model_name {
             let model = self.resolve(m)?;
             filters.push(format!("model = {}", quote(&model.model)));
