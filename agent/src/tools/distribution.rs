@@ -134,9 +134,11 @@ impl Tools {
         let model = match model_name {
             Some(m) => self.resolve(m)?,
             None => {
+                // Models that had the feature in the window (a bounded read).
                 let having = self.rows(&format!(
-                    "SELECT DISTINCT model FROM {logs} WHERE has(numeric_feature_names, {f}) \
-                     OR has(categorical_feature_names, {f}) OR has(missing_features, {f}) ORDER BY model"
+                    "SELECT DISTINCT model FROM {logs} WHERE {} AND (has(numeric_feature_names, {f}) \
+                     OR has(categorical_feature_names, {f}) OR has(missing_features, {f})) ORDER BY model",
+                    time_filter("event_time_ms", &window)
                 ))?;
                 let models: Vec<String> = having.iter().map(|r| text(&r["model"])).collect();
                 match models.as_slice() {

@@ -90,38 +90,33 @@ impl Tools {
     /// Resolves a model argument: an alias through MLflow, and the model
     /// (and version) checked against the history, so that a typo is an
     /// error naming what exists instead of an empty answer.
-    pub fn resolve(&self, text: &str) -> Result<ModelRef, ToolError> {
-        let spec = ModelSpec::parse(text)?;
+    pub fn resolve(&self, arg: &str) -> Result<ModelRef, ToolError> {
+        let spec = ModelSpec::parse(arg)?;
         let version = match &spec.selector {
             Selector::All => None,
             Selector::Version(v) => Some(v.clone()),
-            Selector::Alias(alias) => Some(self.alias(text, &spec.name, alias)?),
+            Selector::Alias(alias) => Some(self.alias(arg, &spec.name, alias)?),
         };
-        let sql = format!(
-            "SELECT model, groupUniqArray(version) AS versions FROM {} GROUP BY model ORDER BY model",
-            self.table("inference_log")
-        );
-        let models = self.rows(&sql)?;
-        let Some(found) = models.iter().find(|m| m["model"] == spec.name.as_str()) else {
-            let known = models
-                .iter()
-                .filter_map(|m| m["model"].as_str().map(String::from));
+        // The primary key starts with (model, version): this reads the
+        // model's part only. Listing every model is the error path's.
+        let versions = self.rows(&format!(
+            "SELECT DISTINCT version FROM {} WHERE model = {} ORDER BY version",
+            self.table("inference_log"),
+            sql::quote(&spec.name)
+        ))?;
+        if versions.is_empty() {
+            let models = self.rows(&format!(
+                "SELECT DISTINCT model FROM {} ORDER BY model",
+                self.table("inference_log")
+            ))?;
             return Err(ToolError::UnknownModel {
                 model: spec.name,
-                known: known.collect(),
+                known: models.iter().map(|m| text(&m["model"])).collect(),
             });
-        };
+        }
         if let Some(version) = &version {
-            let mut known: Vec<String> = found["versions"]
-                .as_array()
-                .map(|v| {
-                    v.iter()
-                        .filter_map(|s| s.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let known: Vec<String> = versions.iter().map(|v| text(&v["version"])).collect();
             if !known.contains(version) {
-                known.sort();
                 return Err(ToolError::UnknownVersion {
                     model: spec.name,
                     version: version.clone(),
