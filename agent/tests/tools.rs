@@ -7,7 +7,7 @@
 
 mod support;
 
-use mlobs_agent::tools::logs::Filters;
+use mlobs_agent::tools::logs::{FeatureIn, FeatureRange, Filters};
 use mlobs_agent::tools::ToolError;
 use mlobs_operators::baseline::{Baseline, ColumnData};
 use support::{percentile_exact, setup, Row, ROWS};
@@ -151,6 +151,31 @@ fn the_tools_answer_the_scenarios_truth() {
         .count();
     assert_eq!(logs.matched, expected as u64);
     assert!(logs.sample.iter().all(|s| s.correct == Some(false)));
+
+    // Feature ranges and categories.
+    let filters = Filters {
+        ranges: vec![FeatureRange {
+            feature: "tenure".into(),
+            min: Some(10.0),
+            max: Some(19.0),
+        }],
+        categories: vec![FeatureIn {
+            feature: "plan".into(),
+            values: vec!["gold".into()],
+        }],
+        ..Filters::default()
+    };
+    let logs = tools
+        .query_inference_logs("churn", Some("2"), &filters)
+        .expect("a slice");
+    let expected = of("2")
+        .filter(|r| r.gold && (10..=19).contains(&(r.i % 100)))
+        .count();
+    assert_eq!(logs.matched, expected as u64);
+    assert!(logs
+        .sample
+        .iter()
+        .all(|s| (10.0..=19.0).contains(&s.numeric["tenure"])));
 
     // Drift: the latest window, 2 of 3 features drifted.
     let drift = tools.detect_data_drift("churn", None).expect("drift");
