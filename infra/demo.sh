@@ -32,6 +32,7 @@ partials = "$run.partials"
 changelog = "$run.changelog"
 window_metrics = "$run.window-metrics"
 alerts = "$run.alerts"
+alert_state = "$run.alert-state"
 claims = "$run.claims"
 [kafka.groups]
 join = "$run-join"
@@ -71,6 +72,9 @@ windows_ready() {
 wait_until 120 windows_ready || die "the pipeline did not finish in 2 minutes; see $demo/demo.log"
 echo "== window results (accuracy falls from about 96% to about 88% after 10:00, when monthly_charges drifts)"
 "$MLOBS" windows
+echo
+echo "== alerts (stage 2's rules fire on the second window after the change, 10:10)"
+"$MLOBS" alerts
 query=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' \
     'model_accuracy or model_feature_drifted == 1')
 cat <<EOF
@@ -85,4 +89,5 @@ ClickHouse, the latest windows and the drifted features:
   clickhouse-client --query "SELECT model, version, window_start, predictions, labeled, round(accuracy, 3) AS accuracy, share_drifted FROM mlobs.window_metrics FINAL ORDER BY window_start DESC, version LIMIT 10 FORMAT PrettyCompact"
   clickhouse-client --query "SELECT window_start, version, feature, method, round(score, 3) AS score, threshold FROM mlobs.feature_drift FINAL WHERE drifted = 1 ORDER BY window_start DESC LIMIT 10 FORMAT PrettyCompact"
 Window results from Kafka: $MLOBS --config $demo/mlobs.toml windows --format json
+Alerts:                     $MLOBS --config $demo/mlobs.toml alerts --status firing
 EOF
