@@ -2,7 +2,7 @@
 //! transports, on a fresh ClickHouse database holding the agent tools'
 //! scenario (agent/tests/support: two versions of `churn` with known
 //! accuracy and errors, a `fraud` model sharing the feature "tenure", drift
-//! verdicts, an alert). Every tool is listed; the calls answer exactly what
+//! verdicts, an alert). Every tool is listed and called; the calls answer exactly what
 //! the tools library answers in-process, which the truth checks pin down;
 //! bad arguments come back as tool errors with their message; HTTP without
 //! the token or with a wrong one gets 401 and no data.
@@ -59,6 +59,18 @@ fn good_calls(tools: &Tools) -> Vec<(Value, Value)> {
         (
             json!({"name": "list_alerts", "arguments": {"model_name": "churn", "time_window": RANGE}}),
             to(tools.list_alerts(Some("churn"), None, RANGE)),
+        ),
+        (
+            json!({"name": "detect_data_drift", "arguments": {"model_name": "churn", "threshold": 0.5}}),
+            to(tools.detect_data_drift("churn", Some(0.5))),
+        ),
+        (
+            json!({"name": "get_feature_distribution", "arguments": {"feature_name": "tenure", "time_window": RANGE, "model_name": "churn"}}),
+            to(tools.get_feature_distribution("tenure", RANGE, Some("churn"))),
+        ),
+        (
+            json!({"name": "get_resource_usage", "arguments": {"model_name": "churn", "time_window": RANGE, "bucket": "10m"}}),
+            to(tools.get_resource_usage("churn", RANGE, Some("10m"))),
         ),
     ]
 }
