@@ -89,8 +89,15 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
                     listener.local_addr()?,
                     mcp::http::PATH
                 );
-                let stop = async {
-                    let _ = tokio::signal::ctrl_c().await;
+                // Ctrl-C or SIGTERM (a service manager's stop) end it.
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                let stop = async move {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                    tracing::info!("MCP server stopping");
                 };
                 mcp::http::serve(served, listener, token, stop).await
             }
