@@ -223,5 +223,6 @@ fn the_mcp_server_answers_over_stdio_and_http_with_auth() {
             "{case}"
         );
     }
+    assert_eq!(out["wrong_path"]["status"], 404, "{}", out["wrong_path"]);
     judge(&out, &tools, &rows);
 }

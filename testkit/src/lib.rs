@@ -140,7 +140,7 @@ pub fn payload(message: &OwnedMessage) -> &[u8] {
     message.payload().unwrap_or_default()
 }
 
-/// The reference Python interpreter (scipy, numpy, pandas, pyarrow) that
+/// The reference Python interpreter (scipy, numpy, pandas, pyarrow, mcp) that
 /// `make test` installs with infra/pyref/install.sh (override: MLOBS_PYREF).
 pub fn reference_python() -> std::path::PathBuf {
     let path = std::env::var("MLOBS_PYREF")

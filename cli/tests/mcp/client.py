@@ -6,7 +6,8 @@ Reads one JSON object on stdin: {"transport": "stdio" | "http",
 "calls": [{"name", "arguments"}]. Prints one JSON object: the tools listed
 (name -> input schema), each call's outcome (is_error, structured content,
 text), and for HTTP the status and body of requests without the token and
-with a wrong one. The Rust test holds the truth and judges; this only talks.
+with a wrong one (and with the token on another path). The Rust test
+holds the truth and judges; this only talks.
 """
 
 import asyncio
@@ -75,6 +76,9 @@ async def main():
         out = {
             "no_token": refused(url, {}),
             "wrong_token": refused(url, {"Authorization": "Bearer " + token + "x"}),
+            "wrong_path": refused(
+                url.replace("/mcp", "/other"), {"Authorization": "Bearer " + token}
+            ),
         }
         headers = {"Authorization": "Bearer " + token}
         async with streamablehttp_client(url, headers=headers) as (read, write, _):
