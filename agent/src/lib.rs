@@ -5,8 +5,11 @@
 //!   needs besides), one file each, reading ClickHouse (history),
 //!   Prometheus (live series) and MLflow (registry). The agent and the MCP
 //!   server share them.
+//! - [`mcp`]: the same tools served over MCP (`mlobs mcp serve`), on
+//!   stdio and on streamable HTTP behind a bearer token.
 //! - [`reason`]: pure code from the evidence the tools gathered to ranked
 //!   root-cause hypotheses and remedies; no I/O, no LLM needed.
 
+pub mod mcp;
 pub mod reason;
 pub mod tools;

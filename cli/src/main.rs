@@ -52,6 +52,8 @@ enum Command {
     /// See or change what serves a model in the MLflow registry: champion,
     /// challenger and its traffic share, audited.
     Model(commands::model::Args),
+    /// Serve the diagnosis tools to MCP hosts (stdio, or HTTP with a bearer token).
+    Mcp(commands::mcp::Args),
 }
 
 /// How log lines are written.
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::execute(&config, args),
         Command::Model(args) => commands::model::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
+        Command::Mcp(args) => commands::mcp::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

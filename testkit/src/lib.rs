@@ -140,14 +140,14 @@ pub fn payload(message: &OwnedMessage) -> &[u8] {
     message.payload().unwrap_or_default()
 }
 
-/// The reference Python interpreter (scipy, numpy, pandas, pyarrow) that
+/// The reference Python interpreter (scipy, numpy, pandas, pyarrow, mcp) that
 /// `make test` installs with infra/pyref/install.sh (override: MLOBS_PYREF).
 pub fn reference_python() -> std::path::PathBuf {
     let path = std::env::var("MLOBS_PYREF")
         .map(Into::into)
         .unwrap_or_else(|_| {
             let home = std::env::var("HOME").unwrap_or_default();
-            std::path::Path::new(&home).join(".cache/mlobs/pyref-4/bin/python")
+            std::path::Path::new(&home).join(".cache/mlobs/pyref-5/bin/python")
         });
     assert!(
         path.exists(),

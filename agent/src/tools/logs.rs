@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 
 use super::sql::{model_filter, quote, time_filter};
@@ -16,7 +17,7 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 
 /// A numeric feature range, both ends inclusive and optional.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct FeatureRange {
     /// Feature name.
     pub feature: String,
@@ -27,7 +28,7 @@ pub struct FeatureRange {
 }
 
 /// A categorical feature's accepted values.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct FeatureIn {
     /// Feature name.
     pub feature: String,
@@ -36,7 +37,7 @@ pub struct FeatureIn {
 }
 
 /// The filters (all optional, combined with AND).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Filters {
     /// A time_window ("1h", "START/END"); default 1h.
     pub time_window: Option<String>,

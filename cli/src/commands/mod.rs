@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod clickhouse;
 mod columns;
 pub mod drift;
+pub mod mcp;
 pub mod model;
 pub mod replay;
 pub mod run;
