@@ -52,6 +52,9 @@ enum Command {
     /// See or change what serves a model in the MLflow registry: champion,
     /// challenger and its traffic share, audited.
     Model(commands::model::Args),
+    /// The agent's diagnosis: `mlobs agent investigate --model M` names the
+    /// root cause and proposes remedies, without acting.
+    Agent(commands::agent::Args),
 }
 
 /// How log lines are written.
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::execute(&config, args),
         Command::Model(args) => commands::model::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
+        Command::Agent(args) => commands::agent::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
