@@ -62,8 +62,18 @@ fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
                 && e["metric"].as_str().unwrap().starts_with("monthly_charges")),
         "{report:#}"
     );
+    // The profiles against the baseline: drift.toml multiplies by 1.25.
+    let mean = evidence
+        .iter()
+        .find(|e| e["metric"] == "monthly_charges.mean")
+        .unwrap_or_else(|| panic!("no mean line: {report:#}"));
+    let ratio = mean["value"].as_f64().unwrap() / mean["baseline"].as_f64().unwrap();
+    assert!((ratio - 1.25).abs() < 0.05, "{mean}");
     let actions = report["proposed_actions"].as_array().unwrap();
-    assert_eq!(actions[0]["action"], "retrain", "one version: nothing to roll back to");
+    assert_eq!(
+        actions[0]["action"], "retrain",
+        "one version: nothing to roll back to"
+    );
     assert_eq!(actions[0]["target_version"], Value::Null);
     let rejected: Vec<&str> = report["rejected"]
         .as_array()
@@ -75,7 +85,10 @@ fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
 
     // The text format and the errors a user can make.
     let text = pipeline.succeed(&["agent", "investigate", "--model", "churn"]);
-    assert!(text.contains("root cause: data.drift (feature monthly_charges)"), "{text}");
+    assert!(
+        text.contains("root cause: data.drift (feature monthly_charges)"),
+        "{text}"
+    );
     let unknown = pipeline
         .mlobs(&["agent", "investigate", "--model", "nope"])
         .output()
@@ -84,7 +97,14 @@ fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("known models: churn"), "{stderr}");
     let bad_since = pipeline
-        .mlobs(&["agent", "investigate", "--model", "churn", "--since", "yesterday"])
+        .mlobs(&[
+            "agent",
+            "investigate",
+            "--model",
+            "churn",
+            "--since",
+            "yesterday",
+        ])
         .output()
         .unwrap();
     assert_eq!(bad_since.status.code(), Some(2));
@@ -113,7 +133,10 @@ fn a_buggy_canary_is_diagnosed_as_a_version_bug_with_rollback_to_the_champion() 
     });
     println!("{report:#}");
     assert_eq!(report["model"], model.as_str());
-    assert_eq!(report["root_cause"]["category"], "model.version_bug", "{report:#}");
+    assert_eq!(
+        report["root_cause"]["category"], "model.version_bug",
+        "{report:#}"
+    );
     assert_eq!(report["root_cause"]["version"], "2");
     let actions = report["proposed_actions"].as_array().unwrap();
     assert_eq!(actions[0]["action"], "rollback", "{report:#}");

@@ -109,13 +109,10 @@ pub fn versions(
     features: &BTreeMap<String, Vec<String>>,
 ) -> Vec<VersionEvidence> {
     let counts = |a: &Accuracy, v: &str| {
-        a.versions
-            .iter()
-            .find(|x| x.version == v)
-            .map(|x| Counts {
-                labeled: x.labeled,
-                correct: x.correct,
-            })
+        a.versions.iter().find(|x| x.version == v).map(|x| Counts {
+            labeled: x.labeled,
+            correct: x.correct,
+        })
     };
     let mut names: Vec<String> = during.versions.iter().map(|v| v.version.clone()).collect();
     for v in before.iter().flat_map(|b| &b.versions) {
@@ -179,7 +176,10 @@ pub fn errors(during: &LatencyAndErrors) -> Vec<ErrorEvidence> {
 /// Latency per version, before against during; a version without traffic
 /// before compares with itself (no rise). Resources are left unset: their
 /// live series are Prometheus's, not the history's.
-pub fn latency(before: Option<&LatencyAndErrors>, during: &LatencyAndErrors) -> Vec<LatencyEvidence> {
+pub fn latency(
+    before: Option<&LatencyAndErrors>,
+    during: &LatencyAndErrors,
+) -> Vec<LatencyEvidence> {
     during
         .totals
         .iter()

@@ -148,7 +148,11 @@ fn a_feature_drifted_on_any_version_is_drifted_and_profiles_are_added() {
 #[test]
 fn versions_take_roles_from_aliases_and_compare_on_the_same_spans() {
     let before = accuracy(vec![acc("1", 500, 450, 430), acc("2", 500, 450, 430)]);
-    let during = accuracy(vec![acc("10", 10, 9, 9), acc("2", 500, 450, 300), acc("1", 500, 450, 430)]);
+    let during = accuracy(vec![
+        acc("10", 10, 9, 9),
+        acc("2", 500, 450, 300),
+        acc("1", 500, 450, 430),
+    ]);
     let aliases = BTreeMap::from([("champion".to_string(), "1".to_string())]);
     let v = versions(Some(&before), &during, &aliases, &BTreeMap::new());
     let names: Vec<&str> = v.iter().map(|v| v.version.as_str()).collect();
@@ -189,12 +193,18 @@ fn latency_answer(totals: Vec<LatencyRow>, buckets: Vec<LatencyRow>) -> LatencyA
 #[test]
 fn errors_per_type_start_at_their_first_bucket_and_latency_compares_before() {
     let during = latency_answer(
-        vec![row("2", 90.0, &[("gpu_oom", 50), ("timeout", 0)]), row("1", 30.0, &[])],
+        vec![
+            row("2", 90.0, &[("gpu_oom", 50), ("timeout", 0)]),
+            row("1", 30.0, &[]),
+        ],
         vec![row("2", 90.0, &[("gpu_oom", 50)])],
     );
     let e = errors(&during);
     assert_eq!(e.len(), 1, "types with no error are left out");
-    assert_eq!((e[0].version.as_str(), e[0].error_type.as_str()), ("2", "gpu_oom"));
+    assert_eq!(
+        (e[0].version.as_str(), e[0].error_type.as_str()),
+        ("2", "gpu_oom")
+    );
     assert_eq!((e[0].count, e[0].predictions), (50, 1000));
     assert_eq!(
         e[0].started_at_ms,
@@ -202,6 +212,10 @@ fn errors_per_type_start_at_their_first_bucket_and_latency_compares_before() {
     );
     let before = latency_answer(vec![row("1", 30.0, &[])], vec![]);
     let l = latency(Some(&before), &during);
-    assert_eq!((l[0].p95_ms_before, l[0].p95_ms), (90.0, 90.0), "no traffic before: no rise");
+    assert_eq!(
+        (l[0].p95_ms_before, l[0].p95_ms),
+        (90.0, 90.0),
+        "no traffic before: no rise"
+    );
     assert_eq!((l[1].p95_ms_before, l[1].p95_ms), (30.0, 30.0));
 }

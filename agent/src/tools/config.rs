@@ -58,7 +58,9 @@ pub fn baselines_in(dir: &str) -> BTreeMap<String, Vec<(String, Baseline)>> {
             .filter_map(|p| {
                 let text = std::fs::read_to_string(&p).ok()?;
                 let b = Baseline::from_json(&text)
-                    .map_err(|e| tracing::info!(path = %p.display(), error = %e, "baseline skipped"))
+                    .map_err(
+                        |e| tracing::info!(path = %p.display(), error = %e, "baseline skipped"),
+                    )
                     .ok()?;
                 Some((p.file_stem()?.to_string_lossy().to_string(), b))
             })

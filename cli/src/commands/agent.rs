@@ -51,7 +51,9 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
 fn investigate_once(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
     let since = match &args.since {
         Some(t) => Some(mlobs_schemas::time::parse_rfc3339(t).map_err(|e| {
-            bad_input!("--since {t:?} is not an RFC 3339 time ({e}); give e.g. 2026-01-05T09:00:00Z")
+            bad_input!(
+                "--since {t:?} is not an RFC 3339 time ({e}); give e.g. 2026-01-05T09:00:00Z"
+            )
         })?),
         None => None,
     };
