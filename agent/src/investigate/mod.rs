@@ -41,7 +41,8 @@ pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evide
         symptoms: map::symptoms(&alerts),
         ..Evidence::default()
     };
-    // Symptoms before `since` do not belong to this span's story.
+    // list_alerts also returns alerts firing now; one that started after
+    // the newest window cannot be explained by this span.
     ev.symptoms.retain(|s| s.started_at_ms <= end);
     let split = ev
         .first_symptom_ms()
