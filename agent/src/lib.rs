@@ -10,6 +10,7 @@
 //! - [`reason`]: pure code from the evidence the tools gathered to ranked
 //!   root-cause hypotheses and remedies; no I/O, no LLM needed.
 
+pub mod investigate;
 pub mod mcp;
 pub mod reason;
 pub mod tools;

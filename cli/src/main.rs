@@ -54,6 +54,9 @@ enum Command {
     Model(commands::model::Args),
     /// Serve the diagnosis tools to MCP hosts (stdio, or HTTP with a bearer token).
     Mcp(commands::mcp::Args),
+    /// The agent's diagnosis: `mlobs agent investigate --model M` names the
+    /// root cause and proposes remedies, without acting.
+    Agent(commands::agent::Args),
 }
 
 /// How log lines are written.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Model(args) => commands::model::execute(&config, args),
         Command::Drift(args) => commands::drift::execute(args),
         Command::Mcp(args) => commands::mcp::execute(&config, args),
+        Command::Agent(args) => commands::agent::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

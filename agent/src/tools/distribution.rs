@@ -85,7 +85,12 @@ pub fn baseline_side(profile: &FeatureProfile) -> Side {
                 percentiles: p
                     .percentiles
                     .iter()
-                    .map(|(k, v)| (format!("p{k}"), *v))
+                    // The profile names them "p1".."p99" already (older
+                    // files: "1".."99"); the current side uses the same.
+                    .map(|(k, v)| match k.starts_with('p') {
+                        true => (k.clone(), *v),
+                        false => (format!("p{k}"), *v),
+                    })
                     .collect(),
                 top_categories: vec![],
             }
@@ -322,5 +327,20 @@ mod tests {
         let side = baseline_side(&profile);
         assert!((side.missing_rate - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(side.top_categories.len(), 2);
+    }
+
+    #[test]
+    fn baseline_percentiles_are_named_as_the_current_ones() {
+        let values: Vec<f64> = (0..=100).map(f64::from).collect();
+        let profile =
+            FeatureProfile::Numeric(mlobs_operators::baseline::NumericProfile::build(&values));
+        let side = baseline_side(&profile);
+        assert_eq!(
+            side.percentiles.get("p50"),
+            Some(&50.0),
+            "{:?}",
+            side.percentiles
+        );
+        assert!(side.percentiles.contains_key("p1"));
     }
 }

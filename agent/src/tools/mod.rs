@@ -11,6 +11,7 @@
 pub mod accuracy;
 pub mod alerts;
 pub mod compare;
+pub mod config;
 pub mod distribution;
 pub mod drift;
 mod error;
@@ -18,6 +19,7 @@ pub mod latency;
 pub mod logs;
 pub mod resources;
 pub mod slices;
+pub mod span;
 pub mod spec;
 pub mod sql;
 pub mod stats;
@@ -65,6 +67,12 @@ impl Tools {
     pub fn at(mut self, now_ms: i64) -> Tools {
         self.now_ms = Some(now_ms);
         self
+    }
+
+    /// The registry, when `mlflow.url` is configured: the Investigate node
+    /// reads the versions' aliases through it.
+    pub fn registry(&self) -> Option<&Registry> {
+        self.registry.as_ref()
     }
 
     /// The current time in Unix milliseconds (or the fixed one).

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and what it does.
 
+pub mod agent;
 pub mod alerts;
 pub mod baseline;
 pub mod clickhouse;

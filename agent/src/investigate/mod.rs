@@ -1,0 +1,123 @@
+//! The Investigate node: calls the tools for one model over one span and
+//! maps their answers onto [`Evidence`] (see [`map`]), then the Reason
+//! node ([`crate::reason::investigate`]) turns that into the report.
+//!
+//! The span ends at the newest window end of the model's history, not at
+//! the wall clock: replayed and simulated data lives in the past, and an
+//! investigation of it must see it. It starts at `since` when given, else
+//! at the oldest window. "Before" is the span up to the first symptom,
+//! "during" from there to the end; with no symptom, all of it is "during".
+//!
+//! A tool that fails on its part (no drift results yet, no baseline, the
+//! registry unreachable) leaves that part empty and the reasoning says
+//! what it could not check; only an unknown model or an empty history
+//! fails the investigation.
+
+pub mod map;
+
+use std::collections::BTreeMap;
+
+use mlobs_schemas::time::format_rfc3339;
+
+use crate::reason::{self, Evidence, InvestigationReport};
+use crate::tools::{ToolError, Tools};
+
+/// Gathers the evidence on `model` from `since_ms` (or its oldest window)
+/// to its newest window.
+pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evidence, ToolError> {
+    let span = tools.history_span(model)?;
+    let start = since_ms.unwrap_or(span.start_ms).min(span.end_ms - 1);
+    let end = span.end_ms;
+    let at = tools.clone().at(end);
+    let range = |s: i64, e: i64| format!("{}/{}", format_rfc3339(s), format_rfc3339(e));
+    let whole = range(start, end);
+
+    let alerts = at.list_alerts(Some(model), None, &whole)?;
+    let mut ev = Evidence {
+        model: model.to_string(),
+        window_start: format_rfc3339(start),
+        window_end: format_rfc3339(end),
+        window_ms: span.window_ms,
+        symptoms: map::symptoms(&alerts),
+        ..Evidence::default()
+    };
+    // list_alerts also returns alerts firing now; one that started after
+    // the newest window cannot be explained by this span.
+    ev.symptoms.retain(|s| s.started_at_ms <= end);
+    let split = ev
+        .first_symptom_ms()
+        .map(|s| s.clamp(start, end))
+        .filter(|s| *s > start && *s < end);
+    let during_range = range(split.unwrap_or(start), end);
+    let before_range = split.map(|s| range(start, s));
+
+    let during = at.get_model_accuracy(model, None, &during_range)?;
+    let before = before_range
+        .as_deref()
+        .and_then(|r| ok(at.get_model_accuracy(model, None, r), "accuracy before"));
+    let aliases = aliases(&at, model);
+    ev.versions = map::versions(before.as_ref(), &during, &aliases, &BTreeMap::new());
+    ev.labels = map::labels(before.as_ref(), &during);
+
+    if let Some(drift) = ok(at.detect_data_drift(model, None), "drift") {
+        let distributions: Vec<_> = drift
+            .versions
+            .iter()
+            .flat_map(|v| &v.features)
+            .filter(|f| f.drifted)
+            .filter_map(|f| {
+                ok(
+                    at.get_feature_distribution(&f.feature, &during_range, Some(model)),
+                    "distribution",
+                )
+            })
+            .collect();
+        ev.features = map::features(&drift, &distributions);
+    }
+    if let Some(lat) = ok(
+        at.get_latency_and_errors(model, &during_range, None),
+        "latency",
+    ) {
+        let before = before_range
+            .as_deref()
+            .and_then(|r| ok(at.get_latency_and_errors(model, r, None), "latency before"));
+        ev.errors = map::errors(&lat);
+        ev.latency = map::latency(before.as_ref(), &lat);
+    }
+    Ok(ev)
+}
+
+/// Gathers the evidence and runs the Reason node: the report of `mlobs
+/// agent investigate`.
+pub fn run(
+    tools: &Tools,
+    model: &str,
+    since_ms: Option<i64>,
+) -> Result<InvestigationReport, ToolError> {
+    Ok(reason::investigate(&gather(tools, model, since_ms)?))
+}
+
+/// The model's aliases (alias -> version), empty without a registry.
+fn aliases(tools: &Tools, model: &str) -> BTreeMap<String, String> {
+    let Some(registry) = tools.registry() else {
+        return BTreeMap::new();
+    };
+    match registry.model(model) {
+        Ok(m) => m
+            .aliases
+            .into_iter()
+            .map(|a| (a.alias, a.version))
+            .collect(),
+        Err(e) => {
+            tracing::info!(model, error = %e, "no registry entry: versions have no roles");
+            BTreeMap::new()
+        }
+    }
+}
+
+/// A part's answer, or `None` with a log line saying what is missing.
+fn ok<T>(answer: Result<T, ToolError>, part: &str) -> Option<T> {
+    answer
+        .map_err(|e| tracing::info!(part, error = %e, "left out of the evidence"))
+        .ok()
+}

@@ -1,0 +1,70 @@
+//! `mlobs agent investigate`: the Investigate and Reason nodes once, for
+//! one model, printing the diagnosis without acting.
+
+use mlobs_agent::investigate;
+use mlobs_agent::tools::{ToolError, Tools};
+use mlobs_pipeline::Config;
+
+use crate::{bad_input, out};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Diagnose one model from its history (ClickHouse) and the registry
+    /// (MLflow): root cause, confidence, evidence, proposed remedies.
+    Investigate(InvestigateArgs),
+}
+
+#[derive(clap::Args)]
+struct InvestigateArgs {
+    /// The registered model name.
+    #[arg(long)]
+    model: String,
+    /// Start of the span (RFC 3339); default: the model's oldest window.
+    /// The span ends at the model's newest window, not at the wall clock.
+    #[arg(long)]
+    since: Option<String>,
+    /// json: the stable contract for programs; text: for people.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// The report as JSON (issue 11's contract).
+    Json,
+    /// The report as readable lines.
+    Text,
+}
+
+pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Investigate(args) => investigate_once(config, args),
+    }
+}
+
+fn investigate_once(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
+    let since = match &args.since {
+        Some(t) => Some(mlobs_schemas::time::parse_rfc3339(t).map_err(|e| {
+            bad_input!(
+                "--since {t:?} is not an RFC 3339 time ({e}); give e.g. 2026-01-05T09:00:00Z"
+            )
+        })?),
+        None => None,
+    };
+    let tools = Tools::from_config(config).map_err(|e| bad_input!("{e}"))?;
+    let report = investigate::run(&tools, &args.model, since).map_err(|e| match e {
+        ToolError::UnknownModel { .. } | ToolError::EmptyWindow { .. } => bad_input!("{e}"),
+        other => anyhow::Error::new(other),
+    })?;
+    match args.format {
+        Format::Json => out!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => out!("{}", report.to_text().trim_end()),
+    }
+    Ok(())
+}
