@@ -9,6 +9,9 @@
 //!   stdio and on streamable HTTP behind a bearer token.
 //! - [`reason`]: pure code from the evidence the tools gathered to ranked
 //!   root-cause hypotheses and remedies; no I/O, no LLM needed.
+//! - [`investigate`]: the Investigate node: calls the tools, maps their
+//!   answers onto the evidence, and runs the reasoning
+//!   (`mlobs agent investigate`).
 
 pub mod investigate;
 pub mod mcp;
