@@ -226,11 +226,7 @@ impl Tools {
 }
 
 fn log_row(r: &serde_json::Value) -> LogRow {
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| a.iter().map(text).collect())
-            .unwrap_or_default()
-    };
+    let features = super::row_features(r);
     let labeled = count(&r["labeled"]) == 1;
     let correct = count(&r["correct"]);
     LogRow {
@@ -246,21 +242,9 @@ fn log_row(r: &serde_json::Value) -> LogRow {
         error_message: r["error_message"].as_str().map(String::from),
         label: labeled.then(|| text(&r["label"])),
         correct: (labeled && correct < 2).then_some(correct == 1),
-        numeric: strings(&r["numeric_feature_names"])
-            .into_iter()
-            .zip(
-                r["numeric_feature_values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|v| num(v).unwrap_or(f64::NAN)),
-            )
-            .collect(),
-        categorical: strings(&r["categorical_feature_names"])
-            .into_iter()
-            .zip(strings(&r["categorical_feature_values"]))
-            .collect(),
-        missing: strings(&r["missing_features"]),
+        numeric: features.numeric.into_iter().collect(),
+        categorical: features.categorical.into_iter().collect(),
+        missing: features.missing,
     }
 }
 

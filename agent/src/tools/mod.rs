@@ -186,3 +186,35 @@ pub(crate) fn count(value: &Value) -> u64 {
 pub(crate) fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
+
+/// The features of an `inference_log` row, its parallel name and value
+/// arrays zipped into pairs.
+pub(crate) struct RowFeatures {
+    /// (feature, value); a value ClickHouse could not give is NaN.
+    pub numeric: Vec<(String, f64)>,
+    /// (feature, category).
+    pub categorical: Vec<(String, String)>,
+    /// Features the event sent without a value.
+    pub missing: Vec<String>,
+}
+
+/// [`RowFeatures`] of row `r`.
+pub(crate) fn row_features(r: &Value) -> RowFeatures {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(text).collect())
+            .unwrap_or_default()
+    };
+    let values = r["numeric_feature_values"].as_array().into_iter().flatten();
+    RowFeatures {
+        numeric: strings(&r["numeric_feature_names"])
+            .into_iter()
+            .zip(values.map(|v| num(v).unwrap_or(f64::NAN)))
+            .collect(),
+        categorical: strings(&r["categorical_feature_names"])
+            .into_iter()
+            .zip(strings(&r["categorical_feature_values"]))
+            .collect(),
+        missing: strings(&r["missing_features"]),
+    }
+}

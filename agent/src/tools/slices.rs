@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::sql::{model_filter, time_filter};
 use super::stats::{lift_and_support, quantile_edges, SliceCounts};
-use super::{count, num, text, ModelRef, Range, ToolError, Tools};
+use super::{count, ModelRef, Range, ToolError, Tools};
 
 /// Rows read at most.
 pub const MAX_ROWS: usize = 200_000;
@@ -186,31 +186,17 @@ impl Tools {
             ),
             other => return Err(ToolError::bad("target", other, "errors or incorrect")),
         };
-        let strings = |v: &serde_json::Value| -> Vec<String> {
-            v.as_array()
-                .map(|a| a.iter().map(text).collect())
-                .unwrap_or_default()
-        };
         let records: Vec<Record> = self
             .rows(&sql)?
             .iter()
-            .map(|r| Record {
-                numeric: strings(&r["numeric_feature_names"])
-                    .into_iter()
-                    .zip(
-                        r["numeric_feature_values"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .map(|v| num(v).unwrap_or(f64::NAN)),
-                    )
-                    .collect(),
-                categorical: strings(&r["categorical_feature_names"])
-                    .into_iter()
-                    .zip(strings(&r["categorical_feature_values"]))
-                    .collect(),
-                missing: strings(&r["missing_features"]),
-                bad: count(&r["bad"]) == 1,
+            .map(|r| {
+                let features = super::row_features(r);
+                Record {
+                    numeric: features.numeric,
+                    categorical: features.categorical,
+                    missing: features.missing,
+                    bad: count(&r["bad"]) == 1,
+                }
             })
             .collect();
         if records.is_empty() {
