@@ -5,7 +5,7 @@
 
 mod support;
 
-use mlobs_testkit::{unique_name, wait_until};
+use mlobs_testkit::wait_until;
 use serde_json::Value;
 use support::{stop_gracefully, Pipeline, DEADLINE};
 
@@ -113,17 +113,7 @@ fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
 
 #[test]
 fn a_buggy_canary_is_diagnosed_as_a_version_bug_with_rollback_to_the_champion() {
-    let model = unique_name("churn-investigate");
-    let cache = std::env::temp_dir().join(unique_name("mlobs-investigate-cache"));
-    let mut pipeline = Pipeline::new("investigate-rollout", 2);
-    pipeline.set("MLOBS_WINDOWS_SIZE_MS", "600000");
-    pipeline.set("MLOBS_BASELINES_SOURCE", "mlflow");
-    pipeline.set("MLOBS_MLFLOW_MODELS", &model);
-    pipeline.set("MLOBS_MLFLOW_CACHE_DIR", cache.to_str().unwrap());
-    pipeline.set("MLOBS_MLFLOW_REFRESH_MS", "1000");
-    let renamed = format!("name = \"{model}\"");
-    let scenario =
-        pipeline.scenario_with("rollout.toml", "renamed", &[("name = \"churn\"", &renamed)]);
+    let (pipeline, model, scenario) = Pipeline::on_registry("investigate-rollout", "rollout.toml");
     let run = pipeline.start("run", &[]);
     let simulator = pipeline.simulate_registered(&scenario);
     let truth = pipeline.background_truth(simulator);

@@ -7,7 +7,7 @@
 mod support;
 
 use mlobs_schemas::PredictionEvent;
-use mlobs_testkit::{unique_name, wait_until};
+use mlobs_testkit::wait_until;
 use serde_json::Value;
 use support::topic_reader::TopicReader;
 use support::{stop_gracefully, Pipeline, DEADLINE};
@@ -30,17 +30,7 @@ fn regression(pipeline: &Pipeline, ready: impl Fn(&Value) -> bool) -> Value {
 
 #[test]
 fn a_buggy_canary_regresses_and_a_rollback_stops_it_within_seconds() {
-    let model = unique_name("churn-rollout");
-    let cache = std::env::temp_dir().join(unique_name("mlobs-rollout-cache"));
-    let mut pipeline = Pipeline::new("rollout", 2);
-    pipeline.set("MLOBS_WINDOWS_SIZE_MS", "600000");
-    pipeline.set("MLOBS_BASELINES_SOURCE", "mlflow");
-    pipeline.set("MLOBS_MLFLOW_MODELS", &model);
-    pipeline.set("MLOBS_MLFLOW_CACHE_DIR", cache.to_str().unwrap());
-    pipeline.set("MLOBS_MLFLOW_REFRESH_MS", "1000");
-    let renamed = format!("name = \"{model}\"");
-    let scenario =
-        pipeline.scenario_with("rollout.toml", "renamed", &[("name = \"churn\"", &renamed)]);
+    let (pipeline, model, scenario) = Pipeline::on_registry("rollout", "rollout.toml");
     let run = pipeline.start("run", &[]);
     let mut predictions =
         TopicReader::<PredictionEvent>::new(&pipeline.brokers(), &pipeline.topic("predictions"));

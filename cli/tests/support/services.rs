@@ -183,6 +183,24 @@ impl Pipeline {
         Running(child)
     }
 
+    /// A pipeline of 10-minute windows whose baselines and champions come
+    /// from MLflow (asked every second), with a copy of the shipped
+    /// `scenario` whose model `churn` has a name of its own (runs sharing
+    /// one MLflow never collide); returns it, the model name and the copy.
+    pub fn on_registry(name: &str, scenario: &str) -> (Pipeline, String, String) {
+        let model = mlobs_testkit::unique_name(&format!("churn-{name}"));
+        let cache = std::env::temp_dir().join(mlobs_testkit::unique_name("mlobs-baseline-cache"));
+        let mut pipeline = Pipeline::new(name, 2);
+        pipeline.set("MLOBS_WINDOWS_SIZE_MS", "600000");
+        pipeline.set("MLOBS_BASELINES_SOURCE", "mlflow");
+        pipeline.set("MLOBS_MLFLOW_MODELS", &model);
+        pipeline.set("MLOBS_MLFLOW_CACHE_DIR", cache.to_str().unwrap());
+        pipeline.set("MLOBS_MLFLOW_REFRESH_MS", "1000");
+        let renamed = format!("name = \"{model}\"");
+        let copy = pipeline.scenario_with(scenario, "renamed", &[("name = \"churn\"", &renamed)]);
+        (pipeline, model, copy)
+    }
+
     /// `mlobs simulate --register` of `scenario` in the background (the
     /// truth goes where [`Pipeline::background_truth`] reads it).
     pub fn simulate_registered(&self, scenario: &str) -> Running {
