@@ -196,7 +196,7 @@ fn describe(e: &Event) -> String {
 }
 
 /// The history row; the registry changed already, so a failure says so.
-fn record(config: &Config, event: &Event) -> anyhow::Result<()> {
+pub(crate) fn record(config: &Config, event: &Event) -> anyhow::Result<()> {
     let Some(clickhouse) = ClickHouse::from_config(&config.clickhouse)? else {
         tracing::warn!("clickhouse.url is empty: the change is audited on the version's tags only");
         return Ok(());

@@ -15,7 +15,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use mlobs_operators::baseline::Baseline;
-use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
 use mlobs_pipeline::Config;
 use mlobs_registry::baseline;
 use mlobs_registry::serving::{self, Change, Serving};
@@ -124,10 +123,8 @@ fn start_serving(
             &change,
         )?);
     }
-    if let Some(clickhouse) = ClickHouse::from_config(&config.clickhouse)? {
-        for event in &events {
-            audit::record(&clickhouse, event)?;
-        }
+    for event in &events {
+        crate::commands::model::record(config, event)?;
     }
     Ok(())
 }
