@@ -421,3 +421,29 @@ fn prediction(id: &str, event_time: i64, request_id: Option<&str>) -> Prediction
         trace_id: None,
     }
 }
+
+#[test]
+fn when_one_of_three_dies_one_survivor_alone_makes_the_group_assign_again() {
+    // Two members leaving and rejoining at once can leave tansu 0.6's group
+    // with no assignment at all: the survivors agree that the smallest
+    // instance id heals.
+    let pipeline = Pipeline::new("one-healer", 3);
+    let a = pipeline.start("a", &[]);
+    let b = pipeline.start("b", &[]);
+    let c = pipeline.start("c", &[]);
+    wait_until(DEADLINE, "all three to own partitions", || {
+        let owned = |name| pipeline.metric(name, "mlobs_assigned_partitions", "");
+        ["a", "b", "c"]
+            .iter()
+            .all(|name| owned(name) >= Some(2.0))
+            .then_some(())
+    });
+    crash(c);
+    let truth = pipeline.simulate("baseline.toml");
+    pipeline.wait_for(&truth, SETTLED);
+    let heals = |name| pipeline.metric(name, "mlobs_group_heals_total", "");
+    assert!(heals("a") >= Some(1.0), "a healed: {:?}", heals("a"));
+    assert_eq!(heals("b"), Some(0.0), "b left the heal to a");
+    stop_gracefully(a);
+    stop_gracefully(b);
+}

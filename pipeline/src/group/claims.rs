@@ -180,6 +180,27 @@ pub fn recent_claim_of_mine<'a>(
         .max_by_key(|claim| claim.at_ms)
 }
 
+/// The one instance that heals the group: the smallest instance id among
+/// the processes that claimed within `fresh_ms` before `now_ms`, `me`
+/// included. Two members that leave and rejoin at the same moment can leave
+/// tansu 0.6's group with no assignment at all (seen in CI: both survivors
+/// healed 2 s apart and nothing was assigned for 100 s); one healer at a
+/// time makes the group form with everyone else still in it.
+pub fn healer<'a>(
+    me: &'a Identity,
+    claims: impl IntoIterator<Item = &'a Claim>,
+    now_ms: i64,
+    fresh_ms: i64,
+) -> &'a str {
+    claims
+        .into_iter()
+        .filter(|claim| now_ms - claim.at_ms <= fresh_ms)
+        .map(|claim| claim.instance.as_str())
+        .chain([me.instance.as_str()])
+        .min()
+        .expect("me is always there")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +274,15 @@ mod tests {
             recent_claim_of_mine(&me, [&crashed_predecessor], 12_000, 2_000),
             None
         );
+    }
+
+    #[test]
+    fn the_smallest_live_instance_heals_and_a_silent_one_is_passed_over() {
+        let me = me();
+        let live_b = claim("b", 0, 2, 9_000, &[0]);
+        let silent_a = claim("a", 0, 1, 1_000, &[1]);
+        assert_eq!(healer(&me, [&live_b, &silent_a], 10_000, 5_000), "b");
+        assert_eq!(healer(&me, [&silent_a], 10_000, 5_000), "host-a");
+        assert_eq!(healer(&me, [], 10_000, 5_000), "host-a");
     }
 }

@@ -155,10 +155,26 @@ fn inspect(
         return;
     }
     let now_ms = mlobs_schemas::time::now_ms();
-    let newest = claims::newest_claims(all, board.claims(group));
+    let mut newest = claims::newest_claims(all, board.claims(group));
+    // What this instance owns right now is owned, whatever the board (which
+    // may lag its own claims by seconds under load) says.
+    for partition in membership.owned() {
+        newest.insert(partition, Some(now_ms));
+    }
     let unowned = ownership.unowned(&newest, now_ms, timings.unowned_after.as_millis() as i64);
     metrics.unowned_partitions(group, unowned.len());
     if unowned.is_empty() || Instant::now() < *quiet_until {
+        return;
+    }
+    let fresh_ms = timings.unowned_after.as_millis() as i64 / 2;
+    let healer = claims::healer(&membership.identity, board.claims(group), now_ms, fresh_ms);
+    if healer != membership.identity.instance {
+        tracing::info!(
+            %group,
+            partitions = ?unowned,
+            %healer,
+            "partitions without an owner: leaving the rejoin to the instance that heals this group"
+        );
         return;
     }
     tracing::warn!(
