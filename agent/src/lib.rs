@@ -13,7 +13,10 @@
 //!   answers onto the evidence, and runs the reasoning
 //!   (`mlobs agent investigate`).
 
+pub mod approval;
+pub mod graph;
 pub mod investigate;
 pub mod mcp;
 pub mod reason;
 pub mod tools;
+pub mod worker;

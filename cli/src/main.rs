@@ -54,8 +54,8 @@ enum Command {
     Model(commands::model::Args),
     /// Serve the diagnosis tools to MCP hosts (stdio, or HTTP with a bearer token).
     Mcp(commands::mcp::Args),
-    /// The agent's diagnosis: `mlobs agent investigate --model M` names the
-    /// root cause and proposes remedies, without acting.
+    /// The agent: a worker that turns alerts into incidents, diagnoses them,
+    /// acts with approval and verifies; and its diagnosis on demand.
     Agent(commands::agent::Args),
 }
 

@@ -52,6 +52,7 @@ fn migrate_creates_every_table_and_is_safe_to_repeat() {
         "agent_actions",
         "alerts",
         "feature_drift",
+        "incidents",
         "inference_log",
         "outcomes",
         "registry_events",

@@ -156,14 +156,18 @@ PARTITION BY toYYYYMM(started_at)
 ORDER BY (alert_id);
 
 -- What the agent proposed, who approved it, what it did and how it ended;
--- the latest state of an action wins.
+-- the latest state of an action wins. incident_id is empty for an action
+-- asked for over MCP; evidence is the report's evidence claims (JSON).
 CREATE TABLE IF NOT EXISTS mlobs.agent_actions (
     action_id String,
+    incident_id String DEFAULT '',
     alert_id String,
     model String,
+    environment String DEFAULT 'production',
     version String,
     action String,
     target_version String,
+    expected_effect String DEFAULT '',
     status String,
     root_cause String,
     evidence String,
@@ -176,6 +180,32 @@ CREATE TABLE IF NOT EXISTS mlobs.agent_actions (
 ) ENGINE = ReplacingMergeTree(updated_ms)
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (action_id);
+
+-- The agent's incidents (`mlobs agent run`): one row per incident, the
+-- latest state wins. node is where in the graph it is (monitor,
+-- investigate, reason, act, verify, closed); report is the investigation
+-- report of `mlobs agent investigate` as JSON.
+CREATE TABLE IF NOT EXISTS mlobs.incidents (
+    incident_id String,
+    model String,
+    environment String,
+    node String,
+    status String,
+    alerts Array(String),
+    firing Array(String),
+    root_cause String,
+    feature String,
+    version String,
+    confidence Float64,
+    action_id String,
+    resolution String,
+    report String,
+    opened_at DateTime,
+    updated_at DateTime,
+    updated_ms Int64
+) ENGINE = ReplacingMergeTree(updated_ms)
+PARTITION BY toYYYYMM(opened_at)
+ORDER BY (incident_id);
 
 -- Every change of what serves (`mlobs model promote|rollback|traffic`):
 -- who, why and when, with what it replaced. Written once per change; the

@@ -68,7 +68,7 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
-    fn kafka(action: &str, source: rdkafka::error::KafkaError) -> Self {
+    pub fn kafka(action: &str, source: rdkafka::error::KafkaError) -> Self {
         PipelineError::Kafka {
             action: action.to_string(),
             source,

@@ -1,6 +1,6 @@
 //! Reading a whole topic of Avro records back, from every partition's
 //! first offset to the end offsets found at the start: what `mlobs windows`
-//! and `mlobs alerts` print.
+//! and `mlobs alerts` print, and what the agent restores its incidents from.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -25,6 +25,42 @@ pub fn read_topic<T: AvroRecord>(
     schemas: &WriterSchemas,
     what: &'static str,
 ) -> Result<Vec<T>, PipelineError> {
+    let records = read_records(kafka, topic, what)?;
+    Ok(records
+        .into_iter()
+        .filter_map(|record| match schemas.decode::<T>(&record.payload) {
+            Ok(decoded) => Some(decoded),
+            Err(error) => {
+                tracing::warn!(
+                    topic,
+                    partition = record.partition,
+                    offset = record.offset,
+                    %error,
+                    "skipping a record this mlobs cannot read"
+                );
+                None
+            }
+        })
+        .collect())
+}
+
+/// One record read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRecord {
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Its value.
+    pub payload: Vec<u8>,
+}
+
+/// Every record of `topic`, undecoded, in each partition's order.
+pub fn read_records(
+    kafka: &KafkaConfig,
+    topic: &str,
+    what: &'static str,
+) -> Result<Vec<ReadRecord>, PipelineError> {
     let consumer = Member::create(&consumer_config(kafka, "mlobs-reader"), Quiet, what)?;
     let partitions = crate::topics::partition_count(kafka, topic)?;
     let mut assignment = TopicPartitionList::new();
@@ -50,19 +86,14 @@ pub fn read_topic<T: AvroRecord>(
             continue;
         };
         let message = result.map_err(|e| PipelineError::kafka(&format!("reading {what}"), e))?;
-        match schemas.decode::<T>(message.payload().unwrap_or_default()) {
-            Ok(record) => records.push(record),
-            Err(error) => tracing::warn!(
-                topic,
-                partition = message.partition(),
-                offset = message.offset(),
-                %error,
-                "skipping a record this mlobs cannot read"
-            ),
-        }
         if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
             remaining -= 1;
         }
+        records.push(ReadRecord {
+            partition: message.partition(),
+            offset: message.offset(),
+            payload: message.payload().unwrap_or_default().to_vec(),
+        });
     }
     Ok(records)
 }

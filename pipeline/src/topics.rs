@@ -35,6 +35,8 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
             | "kafka.topics.alerts"
             | "kafka.topics.alert_state"
             | "kafka.topics.claims"
+            | "kafka.topics.incidents"
+            | "kafka.topics.agent_actions"
     );
     if compacted {
         vec![("cleanup.policy", "compact".into())]

@@ -32,5 +32,11 @@ pub use client::Registry;
 pub use error::RegistryError;
 pub use types::{Alias, ModelVersion, RegisteredModel, Run, Tag};
 
+/// Version tag naming the input features a version reads, comma-separated.
+/// Set by `mlobs simulate --register` (and by whoever registers a model
+/// trained on fewer features); the agent reads it to propose a rollback
+/// to a version that a drifted or missing feature cannot hurt.
+pub const FEATURES_TAG: &str = "mlobs.features";
+
 /// Results of registry calls.
 pub type Result<T> = std::result::Result<T, RegistryError>;

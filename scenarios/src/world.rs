@@ -38,6 +38,10 @@ pub struct ModelSpec {
     pub versions: Vec<(String, String)>,
     /// The first traffic step: each version's share at the start.
     pub initial_shares: Vec<(String, f64)>,
+    /// The input features each version reads (its `drop_features` left
+    /// out), by version name: what the agent needs to know which version
+    /// a drifted feature cannot hurt.
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl World {
@@ -130,6 +134,15 @@ impl World {
                     .iter()
                     .zip(&model.traffic[0].weights)
                     .map(|(v, w)| (v.name.clone(), *w))
+                    .collect(),
+                features: model
+                    .versions
+                    .iter()
+                    .map(|v| {
+                        let reads = model.features.iter().enumerate();
+                        let reads = reads.filter(|(i, _)| !v.dropped.contains(i));
+                        (v.name.clone(), reads.map(|(_, f)| f.name.clone()).collect())
+                    })
                     .collect(),
             })
             .collect()

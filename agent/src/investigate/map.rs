@@ -115,9 +115,13 @@ pub fn versions(
         })
     };
     let mut names: Vec<String> = during.versions.iter().map(|v| v.version.clone()).collect();
-    for v in before.iter().flat_map(|b| &b.versions) {
-        if !names.contains(&v.version) {
-            names.push(v.version.clone());
+    let known = before.iter().flat_map(|b| &b.versions).map(|v| &v.version);
+    // Registered versions that served nothing in the span may still be
+    // the one to roll back to.
+    let registered = aliases.values().chain(features.keys());
+    for v in known.chain(registered) {
+        if !names.contains(v) {
+            names.push(v.clone());
         }
     }
     names.sort_by(|a, b| version_order(a, b));

@@ -56,7 +56,8 @@ pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evide
         .as_deref()
         .and_then(|r| ok(at.get_model_accuracy(model, None, r), "accuracy before"));
     let aliases = aliases(&at, model);
-    ev.versions = map::versions(before.as_ref(), &during, &aliases, &BTreeMap::new());
+    let features = version_features(&at, model);
+    ev.versions = map::versions(before.as_ref(), &during, &aliases, &features);
     ev.labels = map::labels(before.as_ref(), &during);
 
     if let Some(drift) = ok(at.detect_data_drift(model, None), "drift") {
@@ -113,6 +114,29 @@ fn aliases(tools: &Tools, model: &str) -> BTreeMap<String, String> {
             BTreeMap::new()
         }
     }
+}
+
+/// The features each registered version of `model` reads, from its
+/// `mlobs.features` tag; versions without the tag are left out (and then
+/// count as reading every feature). A version that serves no traffic is
+/// listed too: it may be the one to roll back to.
+fn version_features(tools: &Tools, model: &str) -> BTreeMap<String, Vec<String>> {
+    let Some(registry) = tools.registry() else {
+        return BTreeMap::new();
+    };
+    let filter = format!("name='{}'", model.replace('\'', "''"));
+    let versions = registry
+        .search_versions(&filter)
+        .map_err(|e| tracing::info!(model, error = %e, "version features unknown"))
+        .unwrap_or_default();
+    versions
+        .into_iter()
+        .filter_map(|v| {
+            let reads = v.tag(mlobs_registry::FEATURES_TAG)?;
+            let features = reads.split(',').map(str::trim).filter(|f| !f.is_empty());
+            Some((v.version.clone(), features.map(str::to_string).collect()))
+        })
+        .collect()
 }
 
 /// A part's answer, or `None` with a log line saying what is missing.

@@ -69,6 +69,11 @@ impl Tools {
         self
     }
 
+    /// The history's ClickHouse: the agent writes its incidents there too.
+    pub fn clickhouse(&self) -> &ClickHouse {
+        &self.clickhouse
+    }
+
     /// The registry, when `mlflow.url` is configured: the Investigate node
     /// reads the versions' aliases through it.
     pub fn registry(&self) -> Option<&Registry> {

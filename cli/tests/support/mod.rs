@@ -28,7 +28,7 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// The topics model servers write and mlobs reads.
 pub const INPUT_TOPICS: [&str; 2] = ["predictions", "labels"];
 /// The topics mlobs writes.
-pub const WRITTEN_TOPICS: [&str; 7] = [
+pub const WRITTEN_TOPICS: [&str; 9] = [
     "dlq",
     "partials",
     "changelog",
@@ -36,6 +36,8 @@ pub const WRITTEN_TOPICS: [&str; 7] = [
     "alerts",
     "alert_state",
     "claims",
+    "incidents",
+    "agent_actions",
 ];
 
 /// (model, version, window_start, window_end, predictions, labeled, correct)
@@ -78,6 +80,10 @@ impl Pipeline {
             (
                 "MLOBS_KAFKA_GROUPS_EVALUATE".to_string(),
                 format!("{prefix}-evaluate"),
+            ),
+            (
+                "MLOBS_KAFKA_GROUPS_AGENT".to_string(),
+                format!("{prefix}-agent"),
             ),
             (
                 "MLOBS_CLICKHOUSE_DATABASE".to_string(),

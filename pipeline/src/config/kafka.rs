@@ -94,6 +94,11 @@ pub struct Topics {
     /// instances notice partitions nobody owns and duplicates of themselves
     /// (one partition, compacted).
     pub claims: String,
+    /// The agent's incidents, newest state per incident id (JSON, compacted).
+    pub incidents: String,
+    /// The agent's actions and their approvals, newest state per action id
+    /// (JSON, compacted): `mlobs agent approve` writes here.
+    pub agent_actions: String,
 }
 
 impl Default for Topics {
@@ -108,13 +113,15 @@ impl Default for Topics {
             alerts: "mlobs.alerts".into(),
             alert_state: "mlobs.alert-state".into(),
             claims: "mlobs.claims".into(),
+            incidents: "mlobs.incidents".into(),
+            agent_actions: "mlobs.agent-actions".into(),
         }
     }
 }
 
 impl Topics {
     /// Every topic with its config key, in creation order.
-    pub fn all(&self) -> [(&'static str, &str); 9] {
+    pub fn all(&self) -> [(&'static str, &str); 11] {
         [
             ("kafka.topics.predictions", &self.predictions),
             ("kafka.topics.labels", &self.labels),
@@ -125,6 +132,8 @@ impl Topics {
             ("kafka.topics.alerts", &self.alerts),
             ("kafka.topics.alert_state", &self.alert_state),
             ("kafka.topics.claims", &self.claims),
+            ("kafka.topics.incidents", &self.incidents),
+            ("kafka.topics.agent_actions", &self.agent_actions),
         ]
     }
 }
@@ -137,6 +146,8 @@ pub struct Groups {
     pub join: String,
     /// Stage 2: merges partials into window results.
     pub evaluate: String,
+    /// The agent worker (`mlobs agent run`): reads the alerts topic.
+    pub agent: String,
 }
 
 impl Default for Groups {
@@ -144,6 +155,7 @@ impl Default for Groups {
         Groups {
             join: "mlobs-join".into(),
             evaluate: "mlobs-evaluate".into(),
+            agent: "mlobs-agent".into(),
         }
     }
 }

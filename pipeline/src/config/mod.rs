@@ -15,12 +15,14 @@ use mlobs_operators::limits::Limits;
 use mlobs_schemas::WriterSchemas;
 use serde::{Deserialize, Serialize};
 
+mod agent;
 mod alerts;
 mod env;
 mod kafka;
 mod processing;
 mod services;
 
+pub use agent::AgentConfig;
 pub use alerts::{AlertRules, AlertsConfig};
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};
@@ -56,6 +58,8 @@ pub struct Config {
     pub privacy: crate::privacy::PrivacyConfig,
     /// Alert rules evaluated on completed windows.
     pub alerts: AlertsConfig,
+    /// The agent worker: approval policies, verification.
+    pub agent: AgentConfig,
 }
 
 /// A configuration that cannot be used, with what to do about it.

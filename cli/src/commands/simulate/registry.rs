@@ -64,6 +64,15 @@ pub fn register(config: &Config, registry: &Registry, world: &mut World) -> anyh
                 .create_version(&spec.name, source, &run.run_id)?
                 .version;
             registry.set_version_tag(&spec.name, &version, SCENARIO_VERSION_TAG, name)?;
+            if let Some(features) = spec.features.get(name) {
+                let reads = features.join(",");
+                registry.set_version_tag(
+                    &spec.name,
+                    &version,
+                    mlobs_registry::FEATURES_TAG,
+                    &reads,
+                )?;
+            }
             let profile = &baselines[&(spec.name.clone(), name.clone())];
             let summary = summary_of(profile);
             baseline::publish(

@@ -5,7 +5,7 @@
 
 use mlobs_registry::serving::Event;
 
-use super::columns::{self, Encoding};
+use super::columns;
 use super::rows::RegistryEventRow;
 use super::{ClickHouse, ClickHouseError};
 
@@ -15,13 +15,9 @@ pub const TABLE: &str = "registry_events";
 /// Writes `event` (the schema applied first, so a fresh database works).
 pub fn record(clickhouse: &ClickHouse, event: &Event) -> Result<(), ClickHouseError> {
     super::migrate::migrate(clickhouse)?;
-    let (encoding, differ) = columns::encoding(TABLE, &clickhouse.columns(TABLE)?);
-    if encoding == Encoding::JsonEachRow {
-        tracing::warn!(
-            table = TABLE,
-            columns = differ.join("; "),
-            "the table's columns differ from the schema; writing the row as JSONEachRow"
-        );
-    }
-    clickhouse.insert::<RegistryEventRow<'static>>(TABLE, &[RegistryEventRow::new(event)], encoding)
+    columns::insert_as_declared::<RegistryEventRow<'static>>(
+        clickhouse,
+        TABLE,
+        &[RegistryEventRow::new(event)],
+    )
 }

@@ -13,7 +13,29 @@
 //! by value and refuses row by row, so the rows that still fit are written
 //! and the others become dead letters, as before the crate.
 
+use clickhouse::{Row, RowWrite};
+
 use super::migrate::{statements, SCHEMA};
+use super::{ClickHouse, ClickHouseError};
+
+/// Inserts `rows` into `table` in the encoding its live columns allow,
+/// saying which columns differ when they do: for the few rows a command or
+/// the agent writes at a time (the stages' writer batches on its own).
+pub fn insert_as_declared<R: RowWrite>(
+    clickhouse: &ClickHouse,
+    table: &str,
+    rows: &[<R as Row>::Value<'_>],
+) -> Result<(), ClickHouseError> {
+    let (encoding, differ) = encoding(table, &clickhouse.columns(table)?);
+    if encoding == Encoding::JsonEachRow {
+        tracing::warn!(
+            table,
+            columns = differ.join("; "),
+            "the table's columns differ from the schema; writing the rows as JSONEachRow"
+        );
+    }
+    clickhouse.insert::<R>(table, rows, encoding)
+}
 
 /// How a batch of rows travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

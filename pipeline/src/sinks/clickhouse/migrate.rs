@@ -7,13 +7,14 @@ use super::{ClickHouse, ClickHouseError};
 pub const SCHEMA: &str = include_str!("../../../../infra/clickhouse/schema.sql");
 
 /// The tables the schema creates, in order.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "inference_log",
     "outcomes",
     "window_metrics",
     "feature_drift",
     "alerts",
     "agent_actions",
+    "incidents",
     "registry_events",
 ];
 
@@ -22,7 +23,7 @@ pub const TABLES: [&str; 7] = [
 /// and ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so [`migrate`]
 /// adds each one that `system.columns` lacks. The schema's CREATE
 /// statements already have them.
-pub const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
+pub const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
     (
         "feature_drift",
         "status",
@@ -40,6 +41,21 @@ pub const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
     ),
     ("alerts", "reason", "String DEFAULT '' AFTER updated_at"),
     ("alerts", "details", "String DEFAULT '{}' AFTER reason"),
+    (
+        "agent_actions",
+        "incident_id",
+        "String DEFAULT '' AFTER action_id",
+    ),
+    (
+        "agent_actions",
+        "environment",
+        "String DEFAULT 'production' AFTER model",
+    ),
+    (
+        "agent_actions",
+        "expected_effect",
+        "String DEFAULT '' AFTER target_version",
+    ),
 ];
 
 /// The schema's statements without comments (ClickHouse's HTTP interface

@@ -8,20 +8,7 @@ use mlobs_pipeline::Config;
 use crate::{bad_input, out};
 
 #[derive(clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(clap::Subcommand)]
-enum Command {
-    /// Diagnose one model from its history (ClickHouse) and the registry
-    /// (MLflow): root cause, confidence, evidence, proposed remedies.
-    Investigate(InvestigateArgs),
-}
-
-#[derive(clap::Args)]
-struct InvestigateArgs {
+pub struct InvestigateArgs {
     /// The registered model name.
     #[arg(long)]
     model: String,
@@ -42,13 +29,7 @@ enum Format {
     Text,
 }
 
-pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
-    match args.command {
-        Command::Investigate(args) => investigate_once(config, args),
-    }
-}
-
-fn investigate_once(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
+pub fn execute(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
     let since = match &args.since {
         Some(t) => Some(mlobs_schemas::time::parse_rfc3339(t).map_err(|e| {
             bad_input!(

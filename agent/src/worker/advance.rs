@@ -1,0 +1,184 @@
+//! Moving one incident through the graph: the I/O around the pure nodes.
+//! Each call does at most one node's work and saves what changed, so a
+//! kill at any point leaves a record the next worker continues from.
+
+use mlobs_schemas::time::now_ms;
+
+use super::execute::execute;
+use super::{Worker, WorkerError};
+use crate::graph::verify::{judge, Objective, Verdict};
+use crate::graph::{act, Action, ActionStatus, Incident, IncidentStatus, Node};
+
+impl Worker {
+    /// Advances open incident `id` by one node, if it can move.
+    pub(super) fn advance(&mut self, id: &str) -> Result<(), WorkerError> {
+        let Some(mut incident) = self.incidents.get(id).cloned() else {
+            return Ok(());
+        };
+        if incident.status != IncidentStatus::Open {
+            return Ok(());
+        }
+        let before = incident.clone();
+        let folded = self.dirty.remove(id);
+        match incident.node {
+            Node::Monitor | Node::Investigate | Node::Reason => self.investigate(&mut incident)?,
+            Node::Act => self.act(&mut incident)?,
+            Node::Verify => self.verify(&mut incident)?,
+            Node::Closed => {}
+        }
+        if folded || incident != before {
+            incident.updated_ms = now_ms();
+            self.store.save_incident(&incident)?;
+            tracing::info!(
+                incident = %incident.incident_id,
+                model = %incident.model,
+                node = ?incident.node,
+                status = ?incident.status,
+                resolution = %incident.resolution,
+                "incident moved"
+            );
+            self.incidents
+                .insert(incident.incident_id.clone(), incident);
+        }
+        Ok(())
+    }
+
+    /// Investigate and Reason: the report, then the Act node's proposal.
+    fn investigate(&mut self, incident: &mut Incident) -> Result<(), WorkerError> {
+        let report = match crate::investigate::run(&self.tools, &incident.model, None) {
+            Ok(report) => report,
+            Err(error) => {
+                // The history may not hold the windows yet: try again at
+                // the next tick.
+                tracing::info!(incident = %incident.incident_id, %error, "investigation not possible yet");
+                incident.node = Node::Investigate;
+                return Ok(());
+            }
+        };
+        incident.report = Some(report);
+        match act::propose(incident, &self.policy, now_ms()) {
+            Some(proposed) => {
+                let id = proposed.action_id.clone();
+                // A proposal already recorded (before a crash) keeps its
+                // state: one key, one action.
+                if !self.actions.contains_key(&id) {
+                    self.store.save_action(&proposed)?;
+                    super::store::merge(&mut self.actions, proposed);
+                }
+                incident.action_id = Some(id);
+                incident.node = Node::Act;
+            }
+            None => close(
+                incident,
+                IncidentStatus::Escalated,
+                "the investigation proposed no remedy".into(),
+            ),
+        }
+        Ok(())
+    }
+
+    /// Act: waits for a decision, executes an approved action once.
+    fn act(&mut self, incident: &mut Incident) -> Result<(), WorkerError> {
+        let Some(action) = incident
+            .action_id
+            .as_ref()
+            .and_then(|id| self.actions.get(id))
+            .cloned()
+        else {
+            close(
+                incident,
+                IncidentStatus::Escalated,
+                "its action record is missing".into(),
+            );
+            return Ok(());
+        };
+        match action.status {
+            ActionStatus::AwaitingApproval => {}
+            ActionStatus::Approved | ActionStatus::Executing => self.carry_out(action)?,
+            ActionStatus::Executed => {
+                let now = self.tools.newest_prediction_ms(&incident.model);
+                incident.verify_after_ms = Some(now.unwrap_or(0));
+                incident.node = Node::Verify;
+            }
+            ActionStatus::Rejected => close(
+                incident,
+                IncidentStatus::Escalated,
+                format!(
+                    "{} rejected its action ({})",
+                    action.decided_by, action.result
+                ),
+            ),
+            ActionStatus::Failed => close(
+                incident,
+                IncidentStatus::Escalated,
+                format!("its action failed: {}", action.result),
+            ),
+            ActionStatus::ProposedOnly => close(
+                incident,
+                IncidentStatus::Escalated,
+                format!(
+                    "proposed {} for a person to carry out: {}",
+                    super::rows::name_of(&action.action),
+                    action.expected_effect
+                ),
+            ),
+        }
+        Ok(())
+    }
+
+    /// Executes `action` at most once: saved as executing before the call,
+    /// with its outcome after.
+    pub(super) fn carry_out(&mut self, action: Action) -> Result<(), WorkerError> {
+        let mut executing = action;
+        executing.status = ActionStatus::Executing;
+        executing.updated_ms = now_ms();
+        self.store.save_action(&executing)?;
+        let done = execute(
+            self.tools.registry(),
+            self.clickhouse.as_ref(),
+            &executing,
+            now_ms(),
+        );
+        self.store.save_action(&done)?;
+        tracing::info!(action = %done.action_id, status = ?done.status, result = %done.result, "action carried out");
+        super::store::merge(&mut self.actions, done);
+        Ok(())
+    }
+
+    /// Verify: the windows after the action decide.
+    fn verify(&mut self, incident: &mut Incident) -> Result<(), WorkerError> {
+        let after = incident.verify_after_ms.unwrap_or(0);
+        let windows = match self.tools.windows_after(&incident.model, after) {
+            Ok(windows) => windows,
+            Err(error) => {
+                tracing::info!(incident = %incident.incident_id, %error, "no windows to verify yet");
+                return Ok(());
+            }
+        };
+        let thresholds = self.rules.for_model(&incident.model);
+        let objective = Objective {
+            min_accuracy: thresholds.min_accuracy,
+            min_labeled: thresholds.min_labeled,
+            for_windows: thresholds.for_windows as usize,
+            verify_windows: self.verify_windows,
+        };
+        let done = incident
+            .action_id
+            .as_ref()
+            .and_then(|id| self.actions.get(id))
+            .map(|a| a.result.clone())
+            .unwrap_or_default();
+        match judge(&windows, objective, &done) {
+            Verdict::Pending => {}
+            Verdict::Resolved(text) => close(incident, IncidentStatus::Resolved, text),
+            Verdict::Escalated(text) => close(incident, IncidentStatus::Escalated, text),
+        }
+        Ok(())
+    }
+}
+
+fn close(incident: &mut Incident, status: IncidentStatus, resolution: String) {
+    incident.status = status;
+    incident.node = Node::Closed;
+    incident.resolution = resolution;
+}

@@ -1,0 +1,94 @@
+//! Carrying out an approved action: a rollback is an alias move in MLflow
+//! (`mlobs_registry::serving::rollback`, audited on the version's tags and
+//! in ClickHouse's `registry_events`, as `mlobs model rollback` is).
+//!
+//! At most once: the worker saves the action as `executing` before the
+//! call, and an action found `executing` after a restart is executed again
+//! only if the registry does not already serve its target. The rollback
+//! itself changes nothing when the target is the champion with no
+//! challenger, so even a second call could not move anything twice.
+
+use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
+use mlobs_registry::serving::{self, Change};
+use mlobs_registry::Registry;
+
+use crate::graph::{Action, ActionStatus};
+use crate::reason::Action as Remedy;
+
+/// Who the registry's audit names for the agent's changes.
+pub const ACTOR: &str = "mlobs-agent";
+
+/// `action` carried out: `Executed` with what it did, or `Failed` with why.
+pub fn execute(
+    registry: Option<&Registry>,
+    clickhouse: Option<&ClickHouse>,
+    action: &Action,
+    now_ms: i64,
+) -> Action {
+    let outcome = match (action.action, registry) {
+        (Remedy::Rollback, Some(registry)) => rollback(registry, clickhouse, action, now_ms),
+        (Remedy::Rollback, None) => {
+            Err("mlflow.url is not set: the agent cannot move aliases".into())
+        }
+        (other, _) => Err(format!(
+            "the agent does not carry out {} itself",
+            super::rows::name_of(&other)
+        )),
+    };
+    let mut done = action.clone();
+    done.updated_ms = now_ms;
+    match outcome {
+        Ok(result) => {
+            done.status = ActionStatus::Executed;
+            done.result = result;
+        }
+        Err(error) => {
+            done.status = ActionStatus::Failed;
+            done.result = error;
+        }
+    }
+    done
+}
+
+fn rollback(
+    registry: &Registry,
+    clickhouse: Option<&ClickHouse>,
+    action: &Action,
+    now_ms: i64,
+) -> Result<String, String> {
+    let model = &action.model;
+    let target = action
+        .target_version
+        .as_deref()
+        .ok_or_else(|| "a rollback needs a target version".to_string())?;
+    let before = serving::serving(registry, model).map_err(|e| e.to_string())?;
+    if before.champion.as_deref() == Some(target) && before.challenger.is_none() {
+        return Ok(format!(
+            "version {target} already serves alone; nothing to move"
+        ));
+    }
+    let change = Change {
+        actor: ACTOR.to_string(),
+        reason: format!(
+            "action {} ({}; approved by {})",
+            action.action_id,
+            if action.incident_id.is_empty() {
+                "asked for over MCP".to_string()
+            } else {
+                format!("incident {}, {}", action.incident_id, action.root_cause)
+            },
+            action.decided_by
+        ),
+        at_ms: now_ms,
+    };
+    let event = serving::rollback(registry, model, target, &change).map_err(|e| e.to_string())?;
+    if let (Some(event), Some(clickhouse)) = (&event, clickhouse) {
+        if let Err(error) = audit::record(clickhouse, event) {
+            tracing::warn!(%error, model, "the rollback is audited on the version's tags only");
+        }
+    }
+    Ok(format!(
+        "rolled back to version {target} (champion was {})",
+        before.champion.as_deref().unwrap_or("none")
+    ))
+}

@@ -1,0 +1,117 @@
+//! `mlobs agent run` on the real stack: the seed's section 7 with the
+//! servers following the registry, the worker killed with SIGKILL while it
+//! waits for approval and again right after it acted.
+
+mod support;
+
+use mlobs_testkit::wait_until;
+use serde_json::Value;
+use support::{crash, stop_gracefully, Pipeline, DEADLINE};
+
+/// The incidents as `mlobs agent incidents --format json` lists them.
+fn incidents(pipeline: &Pipeline) -> Vec<Value> {
+    let listed: Value =
+        serde_json::from_str(&pipeline.succeed(&["agent", "incidents", "--format", "json"]))
+            .unwrap();
+    listed.as_array().unwrap().clone()
+}
+
+/// The first incident for which `ready` holds, once it does.
+fn incident_once(pipeline: &Pipeline, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    wait_until(DEADLINE, what, || {
+        incidents(pipeline).into_iter().find(&ready)
+    })
+}
+
+#[test]
+fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once() {
+    let (mut pipeline, model, _) = Pipeline::on_registry("agent-section7", "incident.toml");
+    // Version 1 holds about 95.2% under the drift: an objective of 94%
+    // tells recovery from noise in 2 windows of about 1,100 labels.
+    pipeline.set("MLOBS_ALERTS_DEFAULTS_MIN_ACCURACY", "0.94");
+    let renamed = format!("name = \"{model}\"");
+    let drifted = format!("model = \"{model}\"");
+    // Two more hours of event time after the drift for the verification.
+    let scenario = pipeline.scenario_with(
+        "incident.toml",
+        "long",
+        &[
+            ("name = \"churn\"", &renamed),
+            ("model = \"churn\"", &drifted),
+            ("duration = \"3h\"", "duration = \"5h\""),
+        ],
+    );
+    let run = pipeline.start("run", &[]);
+    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    let simulator = pipeline.simulate_registered(&scenario);
+
+    let waiting = incident_once(
+        &pipeline,
+        "an incident with an action awaiting approval",
+        |i| i["action"]["status"] == "awaiting_approval",
+    );
+    println!("{waiting:#}");
+    assert_eq!(waiting["model"], model.as_str());
+    let report = &waiting["report"];
+    assert_eq!(
+        report["root_cause"]["category"], "data.drift",
+        "input drift, not a model bug"
+    );
+    assert_eq!(report["root_cause"]["feature"], "monthly_charges");
+    let action = &waiting["action"];
+    assert_eq!(action["action"], "rollback");
+    assert_eq!(
+        action["target_version"], "1",
+        "the version that does not read monthly_charges"
+    );
+    let action_id = action["action_id"].as_str().unwrap().to_string();
+
+    // Killed while it waits: the next worker continues the incident.
+    crash(agent);
+    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    pipeline.succeed(&["agent", "approve", &action_id, "--by", "on-call"]);
+    incident_once(&pipeline, "the rollback to be carried out", |i| {
+        i["action"]["status"] == "executed"
+    });
+    // Killed right after acting: the next one verifies, and acts no more.
+    crash(agent);
+    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    let closed = incident_once(&pipeline, "the incident to close", |i| {
+        i["status"] != "open"
+    });
+    println!("{closed:#}");
+    assert_eq!(closed["status"], "resolved", "{closed:#}");
+    let resolution = closed["resolution"].as_str().unwrap();
+    assert!(
+        resolution.starts_with("rolled back to version 1"),
+        "{resolution}"
+    );
+    assert!(resolution.contains("accuracy now"), "{resolution}");
+    assert_eq!(closed["action"]["decided_by"], "on-call");
+
+    let champion = pipeline.succeed(&["model", "show", &model]);
+    assert!(
+        champion.starts_with("champion: version 1; last change: rollback by mlobs-agent"),
+        "{champion}"
+    );
+    let rollbacks = pipeline.history(&format!(
+        "SELECT actor, version FROM {{db}}.registry_events WHERE model = '{model}' AND action = 'rollback'"
+    ));
+    assert_eq!(
+        rollbacks.len(),
+        1,
+        "one rollback, however often the agent died: {rollbacks:?}"
+    );
+    assert_eq!(rollbacks[0]["actor"], "mlobs-agent");
+    assert_eq!(rollbacks[0]["version"], "1");
+    let rows = pipeline.history(&format!(
+        "SELECT status, root_cause, feature FROM {{db}}.incidents FINAL WHERE model = '{model}'"
+    ));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "resolved");
+    assert_eq!(rows[0]["root_cause"], "data.drift");
+
+    pipeline.background_truth(simulator);
+    stop_gracefully(agent);
+    stop_gracefully(run);
+}
