@@ -70,10 +70,12 @@ async fn handle(service: Service, token: Arc<str>, request: Request<Incoming>) -
     service.handle(request).await
 }
 
-/// Serves `tools` on `listener` until `shutdown` completes; requests need
+/// Serves `tools` (the write tools record on `agent`'s topics) on
+/// `listener` until `shutdown` completes; requests need
 /// `Authorization: Bearer <token>`.
 pub async fn serve(
     tools: Arc<Tools>,
+    agent: Arc<mlobs_pipeline::Config>,
     listener: TcpListener,
     token: String,
     shutdown: impl std::future::Future<Output = ()>,
@@ -86,7 +88,7 @@ pub async fn serve(
     hosts.push(local.to_string());
     let config = StreamableHttpServerConfig::default().with_allowed_hosts(hosts);
     let service: Service = StreamableHttpService::new(
-        move || Ok(DiagnosisServer::new(Arc::clone(&tools))),
+        move || Ok(DiagnosisServer::new(Arc::clone(&tools), Arc::clone(&agent))),
         LocalSessionManager::default().into(),
         config,
     );

@@ -3,9 +3,12 @@
 //! host, on stdio (a host that starts the server itself, e.g. Claude
 //! Desktop) or on streamable HTTP behind a bearer token ([`http`]).
 //!
-//! Only the read tools are served; the write tools (`rollback_model`,
-//! `approve_action`) wait for the approval policy of the agent.
+//! The read tools are open to any client holding the token; the write
+//! tools (`rollback_model`, `approve_action`) record requests and decisions
+//! that the agent worker carries out under the approval policy
+//! ([`actions`]).
 
+mod actions;
 pub mod http;
 mod tools;
 
@@ -13,6 +16,8 @@ use std::sync::Arc;
 
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{tool_handler, ServerHandler, ServiceExt};
+
+use mlobs_pipeline::Config;
 
 use crate::tools::Tools;
 pub use tools::DiagnosisServer;
@@ -24,7 +29,7 @@ ending now (`1h`, `30m`, `7d`) or an RFC 3339 range `START/END`. Answers are JSO
 with units and the range covered; a bad argument is a tool error saying what exists.";
 
 /// The names of the tools served, in the order of the issue.
-pub const TOOL_NAMES: [&str; 9] = [
+pub const TOOL_NAMES: [&str; 12] = [
     "get_model_accuracy",
     "detect_data_drift",
     "query_inference_logs",
@@ -34,6 +39,9 @@ pub const TOOL_NAMES: [&str; 9] = [
     "get_latency_and_errors",
     "get_resource_usage",
     "find_error_slices",
+    "get_incident",
+    "rollback_model",
+    "approve_action",
 ];
 
 #[tool_handler(router = self.tool_router)]
@@ -46,8 +54,8 @@ impl ServerHandler for DiagnosisServer {
 }
 
 /// Serves `tools` on stdin/stdout until the host closes them.
-pub async fn serve_stdio(tools: Arc<Tools>) -> std::io::Result<()> {
-    let running = DiagnosisServer::new(tools)
+pub async fn serve_stdio(tools: Arc<Tools>, config: Arc<Config>) -> std::io::Result<()> {
+    let running = DiagnosisServer::new(tools, config)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(std::io::Error::other)?;

@@ -19,6 +19,8 @@ use rmcp::schemars::{self, JsonSchema};
 use rmcp::{tool, tool_router, ErrorData};
 use serde::{Deserialize, Serialize};
 
+use mlobs_pipeline::Config;
+
 use crate::tools::logs::Filters;
 use crate::tools::{ToolError, Tools};
 
@@ -115,12 +117,14 @@ pub struct SlicesArgs {
 /// The MCP server: the tools library behind rmcp's tool router.
 #[derive(Clone)]
 pub struct DiagnosisServer {
-    tools: Arc<Tools>,
+    pub(super) tools: Arc<Tools>,
+    /// The agent's topics and approval policy (the write tools).
+    pub(super) config: Arc<Config>,
     pub(super) tool_router: ToolRouter<DiagnosisServer>,
 }
 
 /// Runs `call` on the blocking pool and turns its outcome into a tool result.
-async fn answer<T, F>(tools: &Arc<Tools>, call: F) -> Result<CallToolResult, ErrorData>
+pub(super) async fn answer<T, F>(tools: &Arc<Tools>, call: F) -> Result<CallToolResult, ErrorData>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&Tools) -> Result<T, ToolError> + Send + 'static,
@@ -143,11 +147,13 @@ where
 
 #[tool_router(vis = "pub(super)")]
 impl DiagnosisServer {
-    /// A server answering from `tools`.
-    pub fn new(tools: Arc<Tools>) -> DiagnosisServer {
+    /// A server answering from `tools`, recording requests and decisions
+    /// on the agent's topics of `config`.
+    pub fn new(tools: Arc<Tools>, config: Arc<Config>) -> DiagnosisServer {
         DiagnosisServer {
             tools,
-            tool_router: Self::tool_router(),
+            config,
+            tool_router: Self::tool_router() + Self::action_router(),
         }
     }
 

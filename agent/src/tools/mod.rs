@@ -15,6 +15,7 @@ pub mod config;
 pub mod distribution;
 pub mod drift;
 mod error;
+pub mod incident;
 pub mod latency;
 pub mod logs;
 pub mod resources;

@@ -76,11 +76,12 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let served = Arc::clone(&tools);
+    let config = Arc::new(config.clone());
     runtime.block_on(async move {
         match http {
             None => {
                 tracing::info!("MCP server on stdio");
-                mcp::serve_stdio(served).await
+                mcp::serve_stdio(served, config).await
             }
             Some((address, token)) => {
                 let listener = tokio::net::TcpListener::bind(address).await?;
@@ -99,7 +100,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
                     }
                     tracing::info!("MCP server stopping");
                 };
-                mcp::http::serve(served, listener, token, stop).await
+                mcp::http::serve(served, config, listener, token, stop).await
             }
         }
     })?;

@@ -5,7 +5,7 @@ Reads one JSON object on stdin: {"transport": "stdio" | "http",
 "command": [...], "env": {...}} for stdio, {"url", "token"} for HTTP, and
 "calls": [{"name", "arguments"}]. Prints one JSON object: the tools listed
 (name -> input schema), each call's outcome (is_error, structured content,
-text), and for HTTP the status and body of requests without the token and
+text), the transport, and for HTTP the status and body of requests without the token and
 with a wrong one (and with the token on another path). The Rust test
 holds the truth and judges; this only talks.
 """
@@ -84,6 +84,7 @@ async def main():
         async with streamablehttp_client(url, headers=headers) as (read, write, _):
             async with ClientSession(read, write) as session:
                 out.update(await session_work(session, calls))
+    out["transport"] = request["transport"]
     json.dump(out, sys.stdout)
 
 
