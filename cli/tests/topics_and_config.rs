@@ -31,6 +31,14 @@ fn mlobs(prefix: &str) -> Command {
             format!("{prefix}.alert-state"),
         )
         .env("MLOBS_KAFKA_TOPICS_CLAIMS", format!("{prefix}.claims"))
+        .env(
+            "MLOBS_KAFKA_TOPICS_INCIDENTS",
+            format!("{prefix}.incidents"),
+        )
+        .env(
+            "MLOBS_KAFKA_TOPICS_AGENT_ACTIONS",
+            format!("{prefix}.agent-actions"),
+        )
         .env("MLOBS_KAFKA_PARTITIONS", "3");
     command
 }
@@ -95,9 +103,15 @@ fn topics_create_is_idempotent_sets_retention_and_check_passes() {
         )),
         "{created}"
     );
+    assert!(
+        created.contains(&format!(
+            "created  {prefix}.agent-actions (3 partitions, replication 1, cleanup.policy=compact)"
+        )),
+        "{created}"
+    );
     assert_eq!(
         created.lines().count(),
-        9,
+        11,
         "every configured topic: {created}"
     );
     let again = succeed(mlobs(&prefix).args(["topics", "create"]));

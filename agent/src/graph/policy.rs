@@ -122,6 +122,14 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_policies_parse() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/agent/policies");
+        let policy = Policy::load(dir).unwrap();
+        assert!(policy.is_auto("staging", Remedy::Rollback));
+        assert!(!policy.is_auto("production", Remedy::Rollback));
+    }
+
+    #[test]
     fn a_missing_folder_says_which_setting_to_fix() {
         let error = Policy::load("/nonexistent/policies").unwrap_err();
         assert!(error.to_string().contains("agent.policy_dir"), "{error}");
