@@ -16,12 +16,15 @@
 //! - [`graph`]: the incident graph's nodes (monitor, act, verify) and
 //!   the approval policy, pure; [`worker`] runs them against Kafka,
 //!   ClickHouse and MLflow (`mlobs agent run`); [`approval`] is the
-//!   people's side (`mlobs agent approve|reject`, MCP).
+//!   people's side (`mlobs agent approve|reject`, MCP); [`narrator`]
+//!   optionally has a chat model put a diagnosis into words, checked
+//!   against the evidence.
 
 pub mod approval;
 pub mod graph;
 pub mod investigate;
 pub mod mcp;
+pub mod narrator;
 pub mod reason;
 pub mod tools;
 pub mod worker;

@@ -42,7 +42,7 @@ fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once
         ],
     );
     let run = pipeline.start("run", &[]);
-    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    let agent = pipeline.agent();
     let simulator = pipeline.simulate_registered(&scenario);
 
     let waiting = incident_once(
@@ -68,14 +68,14 @@ fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once
 
     // Killed while it waits: the next worker continues the incident.
     crash(agent);
-    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    let agent = pipeline.agent();
     pipeline.succeed(&["agent", "approve", &action_id, "--by", "on-call"]);
     incident_once(&pipeline, "the rollback to be carried out", |i| {
         i["action"]["status"] == "executed"
     });
     // Killed right after acting: the next one verifies, and acts no more.
     crash(agent);
-    let agent = pipeline.spawn("agent", &["agent", "run"]);
+    let agent = pipeline.agent();
     let closed = incident_once(&pipeline, "the incident to close", |i| {
         i["status"] != "open"
     });
@@ -88,6 +88,10 @@ fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once
     );
     assert!(resolution.contains("accuracy now"), "{resolution}");
     assert_eq!(closed["action"]["decided_by"], "on-call");
+    let resolved = pipeline.metric("agent", "mlobs_agent_incidents_total", "resolved");
+    assert_eq!(resolved, Some(1.0), "the last worker verified it");
+    let executed = pipeline.metric("agent", "mlobs_agent_actions_total", "executed");
+    assert_eq!(executed, Some(0.0), "and carried nothing out again");
 
     let champion = pipeline.succeed(&["model", "show", &model]);
     assert!(

@@ -248,6 +248,7 @@ fn saved_incident(database: &str) -> String {
         alerts: ["a1".to_string()].into(),
         firing: ["a1".to_string()].into(),
         report: None,
+        narration: None,
         action_id: None,
         verify_after_ms: None,
         resolution: String::new(),

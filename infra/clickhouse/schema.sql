@@ -184,7 +184,8 @@ ORDER BY (action_id);
 -- The agent's incidents (`mlobs agent run`): one row per incident, the
 -- latest state wins. node is where in the graph it is (monitor,
 -- investigate, reason, act, verify, closed); report is the investigation
--- report of `mlobs agent investigate` as JSON.
+-- report of `mlobs agent investigate` as JSON; narration the LLM
+-- narrator's words (JSON, empty without one).
 CREATE TABLE IF NOT EXISTS mlobs.incidents (
     incident_id String,
     model String,
@@ -200,6 +201,7 @@ CREATE TABLE IF NOT EXISTS mlobs.incidents (
     action_id String,
     resolution String,
     report String,
+    narration String,
     opened_at DateTime,
     updated_at DateTime,
     updated_ms Int64

@@ -61,6 +61,10 @@ pub struct Incident {
     pub firing: BTreeSet<String>,
     /// The Investigate and Reason nodes' report, once made.
     pub report: Option<InvestigationReport>,
+    /// The LLM narrator's words for the report, when configured and fit
+    /// to show.
+    #[serde(default)]
+    pub narration: Option<crate::narrator::Narration>,
     /// The action carried out or waiting, once proposed.
     pub action_id: Option<String>,
     /// The newest prediction time (ms) of the model once the action was

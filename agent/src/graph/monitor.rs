@@ -57,6 +57,7 @@ pub fn fold(incidents: &mut BTreeMap<String, Incident>, alert: &AlertEvent, now_
                     alerts: ids,
                     firing: std::iter::once(alert.alert_id.clone()).collect(),
                     report: None,
+                    narration: None,
                     action_id: None,
                     verify_after_ms: None,
                     resolution: String::new(),

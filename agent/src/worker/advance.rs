@@ -8,6 +8,8 @@ use super::execute::execute;
 use super::{Worker, WorkerError};
 use crate::graph::verify::{judge, Objective, Verdict};
 use crate::graph::{act, Action, ActionStatus, Incident, IncidentStatus, Node};
+use crate::narrator::Narration;
+use crate::reason::InvestigationReport;
 
 impl Worker {
     /// Advances open incident `id` by one node, if it can move.
@@ -25,6 +27,10 @@ impl Worker {
             Node::Act => self.act(&mut incident)?,
             Node::Verify => self.verify(&mut incident)?,
             Node::Closed => {}
+        }
+        if incident.status != before.status {
+            let status = super::rows::name_of(&incident.status);
+            self.metrics.agent_incident(&status);
         }
         if folded || incident != before {
             incident.updated_ms = now_ms();
@@ -55,6 +61,7 @@ impl Worker {
                 return Ok(());
             }
         };
+        incident.narration = self.narrate(&incident.incident_id, &report);
         incident.report = Some(report);
         match act::propose(incident, &self.policy, now_ms()) {
             Some(proposed) => {
@@ -141,8 +148,30 @@ impl Worker {
         );
         self.store.save_action(&done)?;
         tracing::info!(action = %done.action_id, status = ?done.status, result = %done.result, "action carried out");
+        let (action, status) = (
+            super::rows::name_of(&done.action),
+            super::rows::name_of(&done.status),
+        );
+        self.metrics.agent_action(&action, &status);
         super::store::merge(&mut self.actions, done);
         Ok(())
+    }
+
+    /// The narrator's words for `report`, when one is configured and its
+    /// answer holds up against the evidence.
+    fn narrate(&self, incident: &str, report: &InvestigationReport) -> Option<Narration> {
+        let narrator = self.narrator.as_ref()?;
+        match narrator.narrate(report) {
+            Ok(narration) => {
+                self.metrics.agent_narration("used");
+                Some(narration)
+            }
+            Err(error) => {
+                self.metrics.agent_narration(error.outcome());
+                tracing::warn!(incident, %error, "narration left out; the deterministic report stands");
+                None
+            }
+        }
     }
 
     /// Verify: the windows after the action decide.

@@ -14,13 +14,17 @@ pub mod rows;
 pub mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mlobs_pipeline::config::AlertRules;
+use mlobs_pipeline::health::Health;
 use mlobs_pipeline::kafka::{consumer_config, Member};
 use mlobs_pipeline::kafka_log::Quiet;
 use mlobs_pipeline::shutdown::Shutdown;
 use mlobs_pipeline::sinks::clickhouse::{ClickHouse, ClickHouseError};
+use mlobs_pipeline::sinks::prometheus::server::serve;
+use mlobs_pipeline::sinks::prometheus::Metrics;
 use mlobs_pipeline::{Config, PipelineError};
 use mlobs_schemas::time::now_ms;
 use mlobs_schemas::{AlertEvent, WriterSchemas};
@@ -29,6 +33,7 @@ use rdkafka::Message;
 
 use crate::graph::policy::{Policy, PolicyError};
 use crate::graph::{monitor, Action, ActionStatus, Incident, IncidentStatus};
+use crate::narrator::Narrator;
 use crate::tools::{ToolError, Tools};
 use store::{ActionTail, Store};
 
@@ -57,6 +62,8 @@ pub struct Worker {
     rules: AlertRules,
     verify_windows: usize,
     store: Store,
+    narrator: Option<Narrator>,
+    metrics: Arc<Metrics>,
     incidents: BTreeMap<String, Incident>,
     /// Incidents the Monitor node changed since they were last saved.
     dirty: BTreeSet<String>,
@@ -68,11 +75,19 @@ pub fn run(config: &Config, shutdown: &Shutdown) -> Result<(), WorkerError> {
     let tools = Tools::from_config(config)?;
     let clickhouse = Some(tools.clickhouse().clone());
     let kafka = &config.kafka;
+    let metrics = Arc::new(Metrics::default());
+    if !config.agent.metrics_listen.is_empty() {
+        let health = Arc::new(Health::new(&[], true));
+        let address = serve(&config.agent.metrics_listen, Arc::clone(&metrics), health)?;
+        tracing::info!(%address, "serving /metrics, /healthz and /readyz");
+    }
     let mut worker = Worker {
         policy: Policy::load(&config.agent.policy_dir)?,
         rules: config.alerts.rules().map_err(PipelineError::from)?,
         verify_windows: config.agent.verify_windows as usize,
         store: Store::open(kafka, clickhouse.clone(), shutdown)?,
+        narrator: Narrator::from_config(&config.agent.llm),
+        metrics,
         incidents: store::restore_incidents(kafka)?,
         actions: store::restore_actions(kafka)?,
         dirty: BTreeSet::new(),
@@ -144,6 +159,9 @@ impl Worker {
             match schemas.decode::<AlertEvent>(message.payload().unwrap_or_default()) {
                 Ok(alert) => {
                     let folded = monitor::fold(&mut self.incidents, &alert, now_ms());
+                    if let monitor::Folded::Opened(_) = &folded {
+                        self.metrics.agent_incident("opened");
+                    }
                     if let monitor::Folded::Opened(id) | monitor::Folded::Changed(id) = &folded {
                         self.dirty.insert(id.clone());
                     }

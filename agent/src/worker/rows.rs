@@ -24,6 +24,7 @@ pub struct IncidentRow {
     action_id: String,
     resolution: String,
     report: String,
+    narration: String,
     opened_at: u32,
     updated_at: u32,
     updated_ms: i64,
@@ -85,6 +86,11 @@ impl IncidentRow {
             resolution: incident.resolution.clone(),
             report: report
                 .and_then(|r| serde_json::to_string(r).ok())
+                .unwrap_or_default(),
+            narration: incident
+                .narration
+                .as_ref()
+                .and_then(|n| serde_json::to_string(n).ok())
                 .unwrap_or_default(),
             opened_at: seconds(incident.opened_ms),
             updated_at: seconds(incident.updated_ms),

@@ -218,6 +218,31 @@ impl Pipeline {
         )
     }
 
+    /// `mlobs agent run` as instance `agent`, serving its metrics on a port
+    /// of its own (read with `metric("agent", ...)`), logging to
+    /// `agent.log`. Starting it again is a restart.
+    pub fn agent(&self) -> Running {
+        let port = *self
+            .metrics_ports
+            .lock()
+            .unwrap()
+            .entry("agent".to_string())
+            .or_insert_with(mlobs_testkit::services::free_port);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log("agent"))
+            .unwrap();
+        let child = self
+            .mlobs(&["agent", "run"])
+            .env("MLOBS_AGENT_METRICS_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Running(child)
+    }
+
     /// `mlobs alerts webhook` (extra args appended) on a free port, logging
     /// to `webhook.log`; returns it and its `http://host:port` once it
     /// answers.

@@ -22,7 +22,7 @@ mod kafka;
 mod processing;
 mod services;
 
-pub use agent::AgentConfig;
+pub use agent::{AgentConfig, LlmConfig};
 pub use alerts::{AlertRules, AlertsConfig};
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};

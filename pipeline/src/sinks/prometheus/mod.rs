@@ -6,6 +6,7 @@
 //! environment; a scrape sees them at once. Window gauges (accuracy, drift)
 //! are set by stage 2 from the newest window result of each series.
 
+mod agent;
 mod model;
 mod runtime;
 pub mod server;
@@ -63,6 +64,9 @@ pub struct Metrics {
     pub(super) unowned: IntGaugeVec,
     pub(super) heals: IntCounterVec,
     pub(super) baseline_missing: IntGaugeVec,
+    pub(super) agent_incidents: IntCounterVec,
+    pub(super) agent_actions: IntCounterVec,
+    pub(super) agent_narrations: IntCounterVec,
     /// Per model, the fewest labels a window needs to set `model_accuracy`
     /// (the `accuracy_slo` rule's `min_labeled`).
     pub(super) alert_rules: AlertRules,
@@ -241,6 +245,21 @@ impl Metrics {
                 "mlobs_baseline_missing",
                 "1 while a model version seen in predictions has no baseline (so no drift), 0 once it has one.",
                 &["model", "version"],
+            ),
+            agent_incidents: counter(
+                "mlobs_agent_incidents_total",
+                "Incidents the agent worker opened or closed, by what happened (opened, resolved, escalated).",
+                &["status"],
+            ),
+            agent_actions: counter(
+                "mlobs_agent_actions_total",
+                "Actions the agent worker carried out, by outcome (executed, failed).",
+                &["action", "status"],
+            ),
+            agent_narrations: counter(
+                "mlobs_agent_narrations_total",
+                "Answers of the LLM narrator, by outcome (used, or the reason it was discarded).",
+                &["outcome"],
             ),
             newest_window: Mutex::new(HashMap::new()),
             error_types: Mutex::new(HashSet::new()),
