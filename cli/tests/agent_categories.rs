@@ -11,12 +11,17 @@
 mod support;
 
 use serde_json::Value;
-use support::investigate::{alerts, report_once};
+use support::investigate::{alerts, detection, report_once};
 use support::{stop_gracefully, Pipeline, DEADLINE};
 
 const WINDOW_MS: i64 = 600_000;
 /// Every fault starts 1h after the scenario's start (09:00).
 const FAULT_AT: &str = "2026-01-05T10:00:00Z";
+
+/// The first stream alert and its delay (see [`detection`]) for the fault.
+fn detected(pipeline: &Pipeline) -> (String, f64) {
+    detection(pipeline, FAULT_AT, WINDOW_MS)
+}
 
 /// drift.toml without its `[[drift]]`, with `versions` in place of its one
 /// version and `extra` (the fault) appended.
@@ -73,32 +78,6 @@ fn diagnosis(pipeline: &Pipeline, end: &str, rule: &str) -> Value {
     report
 }
 
-/// The first stream alert to fire: (rule, windows from the fault's start
-/// to the end of the window that made it fire). Asserts it fired on the
-/// second window of the fault at the latest (`for_windows` = 2 is the
-/// fastest the rules allow) and not before the fault.
-fn detection(pipeline: &Pipeline) -> (String, f64) {
-    let fault = mlobs_schemas::time::parse_rfc3339(FAULT_AT).unwrap();
-    let alerts = pipeline.alerts();
-    let first = alerts
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["source"] == "stream")
-        .min_by_key(|a| a["started_at"].as_i64().unwrap())
-        .unwrap_or_else(|| panic!("no stream alert: {alerts:#}"));
-    let started = first["started_at"].as_i64().unwrap();
-    let windows = (started - fault) as f64 / WINDOW_MS as f64;
-    let rule = first["rule"].as_str().unwrap().to_string();
-    println!("first alert {rule} fired at the end of window {windows} of the fault");
-    assert!(started > fault, "an alert before the fault: {first:#}");
-    assert!(
-        windows <= 2.0,
-        "detected {windows} windows after the fault: {alerts:#}"
-    );
-    (rule, windows)
-}
-
 /// The category, confidence and first action, printed for the record.
 fn verdict(report: &Value) -> (&str, f64, &str) {
     let v = (
@@ -127,7 +106,7 @@ fn gpu_oom_on_one_version_is_infra_gpu_oom_with_that_version_and_more_resources_
     let also = &report["proposed_actions"][1];
     assert_eq!(also["action"], "rollback", "{report:#}");
     assert_eq!(also["target_version"], "1");
-    let (rule, _) = detection(&pipeline);
+    let (rule, _) = detected(&pipeline);
     assert_eq!(rule, "error_rate");
     stop_gracefully(run);
 }
@@ -163,7 +142,7 @@ fn contention_is_infra_resource_contention_with_more_resources_first() {
         .map(|r| r["category"].as_str().unwrap())
         .collect();
     assert!(rejected.contains(&"infra.timeouts"), "{rejected:?}");
-    let (rule, _) = detection(&pipeline);
+    let (rule, _) = detected(&pipeline);
     assert_eq!(rule, "latency_p95");
     stop_gracefully(run);
 }
@@ -179,7 +158,7 @@ fn missing_values_are_data_missing_values_on_the_feature_with_an_upstream_fix_fi
     assert!(confidence >= 0.5);
     assert_eq!(report["root_cause"]["feature"], "monthly_charges");
     assert_eq!(first, "fix_upstream_data");
-    detection(&pipeline);
+    detected(&pipeline);
     stop_gracefully(run);
 }
 
@@ -195,7 +174,7 @@ fn a_new_category_is_data_new_values_on_the_feature_with_retrain_first() {
     assert!(confidence >= 0.5);
     assert_eq!(report["root_cause"]["feature"], "plan");
     assert_eq!(first, "retrain");
-    detection(&pipeline);
+    detected(&pipeline);
     stop_gracefully(run);
 }
 
@@ -219,7 +198,7 @@ fn labels_ten_times_later_are_labels_delayed_with_waiting_first() {
         .unwrap_or_else(|| panic!("no delay line: {report:#}"));
     let ratio = delay["value"].as_f64().unwrap() / delay["baseline"].as_f64().unwrap();
     assert!(ratio > 5.0, "median delay x{ratio}");
-    let (rule, _) = detection(&pipeline);
+    let (rule, _) = detected(&pipeline);
     assert_eq!(rule, "label_coverage");
     stop_gracefully(run);
 }

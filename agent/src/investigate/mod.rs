@@ -58,11 +58,9 @@ pub fn gather(
     // list_alerts also returns alerts firing now; one that started after
     // the newest window cannot be explained by this span.
     ev.symptoms.retain(|s| s.started_at_ms <= end);
-    let onset = i64::from(for_windows) * span.window_ms;
     let split = ev
         .first_symptom_ms()
-        .map(|s| (s - onset).clamp(start, end))
-        .filter(|s| *s > start && *s < end);
+        .and_then(|s| split_at(s, i64::from(for_windows) * span.window_ms, start, end));
     let during_range = range(split.unwrap_or(start), end);
     let before_range = split.map(|s| range(start, s));
 
@@ -111,6 +109,17 @@ pub fn gather(
     Ok(ev)
 }
 
+/// Where "before" ends for a first symptom at `symptom_ms`: its onset,
+/// `onset_ms` earlier, when that leaves a "before" inside `(start, end)`;
+/// else the symptom itself (a cause present from the first window has no
+/// clean "before", and the first windows still compare versions before
+/// the alert better than nothing); else no split.
+fn split_at(symptom_ms: i64, onset_ms: i64, start: i64, end: i64) -> Option<i64> {
+    [symptom_ms - onset_ms, symptom_ms]
+        .into_iter()
+        .find(|s| *s > start && *s < end)
+}
+
 /// Gathers the evidence and runs the Reason node: the report of `mlobs
 /// agent investigate`.
 pub fn run(
@@ -150,4 +159,21 @@ fn ok<T>(answer: Result<T, ToolError>, part: &str) -> Option<T> {
     answer
         .map_err(|e| tracing::info!(part, error = %e, "left out of the evidence"))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_at;
+
+    #[test]
+    fn before_ends_at_the_onset_else_at_the_alert_else_nowhere() {
+        let w = 600_000;
+        // Fault at 6w, alert after 2 breached windows at 8w.
+        assert_eq!(split_at(8 * w, 2 * w, 0, 15 * w), Some(6 * w));
+        // A cause from the first window: its onset is the start.
+        assert_eq!(split_at(2 * w, 2 * w, 0, 15 * w), Some(2 * w));
+        // An alert at the very start or end splits nothing.
+        assert_eq!(split_at(0, 2 * w, 0, 15 * w), None);
+        assert_eq!(split_at(15 * w, 0, 0, 15 * w), None);
+    }
 }
