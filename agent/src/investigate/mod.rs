@@ -11,7 +11,9 @@
 //! a rule fires at the end of the last of `for_windows` breached windows in
 //! a row, so the cause was there from the first of them. Splitting at the
 //! alert itself would count those windows as "before" and hide part of the
-//! change (a 20x latency rise measured as x1.3).
+//! change (a 20x latency rise measured as x1.3). When the onset is the
+//! span's start (a cause present from the first window) the split falls
+//! back to the alert, so the versions keep a "before" to compare.
 //!
 //! A tool that fails on its part (no drift results yet, no baseline, the
 //! registry unreachable) leaves that part empty and the reasoning says
