@@ -35,7 +35,9 @@ fn the_tools_answer_the_scenarios_truth() {
             "v{v}"
         );
         assert_eq!(got.predictions, ROWS as u64);
+        assert_eq!(got.label_delay_p50_s, Some(60.0), "every label 60 s late");
     }
+    assert_eq!(acc.overall.label_delay_p50_s, Some(60.0));
     let v2 = tools
         .get_model_accuracy("churn", Some("2"), "1h")
         .expect("v2");

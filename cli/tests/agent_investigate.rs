@@ -5,36 +5,9 @@
 
 mod support;
 
-use mlobs_testkit::wait_until;
 use serde_json::Value;
+use support::investigate::{alerts, detection, report_once};
 use support::{stop_gracefully, Pipeline, DEADLINE};
-
-/// The report once `ready` holds (the history is written asynchronously);
-/// the deadline fails the test with the last report.
-fn report_once(pipeline: &Pipeline, model: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let last = std::cell::RefCell::new(Value::Null);
-    let found = wait_until(DEADLINE, "the investigation's report", || {
-        let out = pipeline
-            .mlobs(&["agent", "investigate", "--model", model, "--format", "json"])
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&out.stdout).ok()?;
-        *last.borrow_mut() = report.clone();
-        ready(&report).then_some(report)
-    });
-    assert!(!last.borrow().is_null());
-    found
-}
-
-/// The alert ids among the report's symptoms.
-fn alerts(report: &Value) -> Vec<&str> {
-    report["symptoms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["alert"].as_str().unwrap())
-        .collect()
-}
 
 #[test]
 fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
@@ -82,6 +55,8 @@ fn drift_is_diagnosed_as_data_drift_on_monthly_charges_with_retrain_first() {
         .map(|r| r["category"].as_str().unwrap())
         .collect();
     assert!(rejected.contains(&"model.version_bug"), "{rejected:?}");
+    // drift.toml's change starts at 10:00.
+    detection(&pipeline, "2026-01-05T10:00:00Z", 600_000);
 
     // The text format and the errors a user can make.
     let text = pipeline.succeed(&["agent", "investigate", "--model", "churn"]);
@@ -131,5 +106,7 @@ fn a_buggy_canary_is_diagnosed_as_a_version_bug_with_rollback_to_the_champion() 
     let actions = report["proposed_actions"].as_array().unwrap();
     assert_eq!(actions[0]["action"], "rollback", "{report:#}");
     assert_eq!(actions[0]["target_version"], "1", "the champion");
+    // The bug serves from the start (09:00).
+    detection(&pipeline, "2026-01-05T09:00:00Z", 600_000);
     stop_gracefully(run);
 }

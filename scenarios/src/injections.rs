@@ -64,6 +64,9 @@ pub(crate) enum FaultKind {
     /// Another workload shares the machine: latency (and with it CPU time)
     /// is multiplied by `factor` and the GPU is busy at `gpu_utilization`.
     ResourceContention { factor: f64, gpu_utilization: f64 },
+    /// Labels of the predictions made during the fault arrive `factor`
+    /// times later (a slower labelling process or a stalled feedback job).
+    LabelDelay { factor: f64 },
     /// A share `rate` of predictions fails with this error.
     Errors {
         error_type: String,
@@ -278,13 +281,17 @@ pub(crate) fn parse_fault(
                 )?,
             }
         }
-        "latency_spike" => {
-            let takes = "kind \"latency_spike\" takes factor";
+        "latency_spike" | "label_delay" => {
+            let takes = format!("kind {:?} takes factor", file.kind);
+            let takes = takes.as_str();
             misplaced("rate", file.rate.is_some(), takes)?;
             misplaced("type", file.error_type.is_some(), takes)?;
             misplaced("message", file.message.is_some(), takes)?;
-            FaultKind::LatencySpike {
-                factor: number(&key, "factor", file.factor, |x| x > 0.0, "a number > 0")?,
+            let factor = number(&key, "factor", file.factor, |x| x > 0.0, "a number > 0")?;
+            if file.kind == "label_delay" {
+                FaultKind::LabelDelay { factor }
+            } else {
+                FaultKind::LatencySpike { factor }
             }
         }
         "errors" => {
@@ -317,7 +324,7 @@ pub(crate) fn parse_fault(
             return Err(SimError::invalid(
                 &format!("{key}.kind"),
                 other,
-                "use latency_spike (factor), errors (type, rate, message) or resource_contention (factor, gpu_utilization)",
+                "use latency_spike (factor), errors (type, rate, message), resource_contention (factor, gpu_utilization) or label_delay (factor)",
             ))
         }
     };

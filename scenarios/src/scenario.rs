@@ -142,12 +142,27 @@ impl Scenario {
             .models
             .iter()
             .map(|m| m.labels.delay.max_ms())
-            .fold(0.0, f64::max);
+            .fold(0.0, f64::max)
+            * self.longest_label_delay_factor();
         (self.speedup > 0.0).then(|| {
             Duration::from_secs_f64(
                 (self.duration_ms as f64 + longest_delay) / 1000.0 / self.speedup,
             )
         })
+    }
+}
+
+impl Scenario {
+    /// The largest factor a `label_delay` fault stretches label delays by
+    /// (1 without one): the last label may come that much later.
+    fn longest_label_delay_factor(&self) -> f64 {
+        self.faults
+            .iter()
+            .filter_map(|f| match f.kind {
+                crate::injections::FaultKind::LabelDelay { factor } => Some(factor),
+                _ => None,
+            })
+            .fold(1.0, f64::max)
     }
 }
 

@@ -108,9 +108,11 @@ pub(crate) fn serve(
             && f.version.as_ref().is_none_or(|name| name == &version.name)
     });
     let mut gpu_utilization = IDLE_GPU_UTILIZATION;
+    let mut label_delay_factor = 1.0;
     for fault in faults {
         match &fault.kind {
             FaultKind::LatencySpike { factor } => latency_ms *= factor,
+            FaultKind::LabelDelay { factor } => label_delay_factor *= factor,
             FaultKind::ResourceContention {
                 factor,
                 gpu_utilization: busy,
@@ -139,7 +141,7 @@ pub(crate) fn serve(
             streams.outcome.truncated_exponential(mean_ms, max_ms)
         }
         Delay::Uniform { min_ms, max_ms } => streams.outcome.between(min_ms, max_ms),
-    };
+    } * label_delay_factor;
     let class = |positive: bool| model.classes[usize::from(positive)].clone();
     let label = (covered && error.is_none()).then(|| GroundTruthEvent {
         prediction_id: id.clone(),

@@ -290,6 +290,58 @@ until = "3m"
 }
 
 #[test]
+fn a_label_delay_fault_stretches_the_delays_of_its_span_and_version_only() {
+    let fault = r#"
+[[faults]]
+kind = "label_delay"
+factor = 10
+from = "5m"
+until = "10m"
+version = "b"
+"#;
+    let (clean, _) = play(scenario(""), MINUTE);
+    let (late, _) = play(scenario(fault), MINUTE);
+    let at = |m: i64| start() + m * MINUTE;
+    let delays = |m: &Memory| -> std::collections::HashMap<String, i64> {
+        let times: std::collections::HashMap<&str, (i64, &str)> = m
+            .predictions()
+            .map(|p| (p.prediction_id.as_str(), (p.event_time, p.version.as_str())))
+            .collect();
+        m.labels()
+            .map(|l| {
+                (
+                    l.prediction_id.clone(),
+                    l.event_time - times[l.prediction_id.as_str()].0,
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (delays(&clean), delays(&late));
+    assert_eq!(before.len(), after.len(), "the same predictions get labels");
+    let mut stretched = 0;
+    for p in late.predictions() {
+        let Some(d) = after.get(&p.prediction_id) else {
+            continue;
+        };
+        let original = before[&p.prediction_id];
+        if (at(5)..at(10)).contains(&p.event_time) && p.version == "b" {
+            assert!((d - original * 10).abs() <= 10, "{d} vs 10 x {original}");
+            stretched += 1;
+        } else {
+            assert_eq!(*d, original, "outside the fault nothing changes");
+        }
+    }
+    assert!(stretched > 20, "{stretched} labels stretched");
+    // The last label may come 10x later: the run lasts that much longer.
+    let text = small(fault).replace("duration = \"20m\"", "duration = \"20m\"\nspeedup = 60");
+    let paced = Scenario::from_toml(&text).unwrap();
+    assert_eq!(
+        paced.play_time().unwrap(),
+        Duration::from_secs(20 * 60 / 60 + 1200 / 60)
+    );
+}
+
+#[test]
 fn a_paced_run_takes_its_event_time_divided_by_the_speedup() {
     let text = small("")
         .replace("duration = \"20m\"", "duration = \"30s\"\nspeedup = 15")

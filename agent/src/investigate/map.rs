@@ -12,6 +12,7 @@ use crate::tools::alerts::Alerts;
 use crate::tools::distribution::{Distribution, Side};
 use crate::tools::drift::Drift;
 use crate::tools::latency::LatencyAndErrors;
+use crate::tools::resources::{ResourceUsage, UsageBucket};
 
 /// Every alert of the span becomes a symptom, resolved ones too: a
 /// replayed incident is over by the time it is investigated, and what
@@ -203,17 +204,69 @@ pub fn latency(
         .collect()
 }
 
-/// Label coverage of the model before and during. The accuracy tool does
-/// not measure label delay: it stays 0 on both sides (no rise claimed).
+/// Label coverage and median label delay of the model before and during,
+/// both by prediction time. A side without a delay figure takes the other
+/// side's (no rise claimed); without any, both stay 0.
 pub fn labels(before: Option<&Accuracy>, during: &Accuracy) -> Option<LabelEvidence> {
     let coverage = during.overall.label_coverage?;
+    let delay = during.overall.label_delay_p50_s;
+    let delay_before = before.and_then(|b| b.overall.label_delay_p50_s).or(delay);
     Some(LabelEvidence {
         coverage_before: before
             .and_then(|b| b.overall.label_coverage)
             .unwrap_or(coverage),
         coverage,
+        delay_p50_s_before: delay_before.unwrap_or(0.0),
+        delay_p50_s: delay.or(delay_before).unwrap_or(0.0),
         ..LabelEvidence::default()
     })
+}
+
+/// Adds each version's resource usage to its latency evidence: mean CPU
+/// time per prediction and GPU utilisation before and during (`split_ms`,
+/// the first symptom; without one both sides are the whole span), and the
+/// correlation of each with p95 latency across that version's buckets
+/// (per version: another version's level would fake a correlation).
+pub fn resources(latency: &mut [LatencyEvidence], usage: &ResourceUsage, split_ms: Option<i64>) {
+    for l in latency.iter_mut() {
+        let mine: Vec<&UsageBucket> = usage
+            .buckets
+            .iter()
+            .filter(|b| b.version == l.version)
+            .collect();
+        let starts = |b: &UsageBucket| mlobs_schemas::time::parse_rfc3339(&b.range.start).ok();
+        let side = |during: bool| -> Vec<&UsageBucket> {
+            mine.iter()
+                .copied()
+                .filter(|b| match (split_ms, starts(b)) {
+                    (Some(s), Some(t)) => (t >= s) == during,
+                    _ => true,
+                })
+                .collect()
+        };
+        let (before, during) = (side(false), side(true));
+        let before = if before.is_empty() { &during } else { &before };
+        let mean = |bs: &[&UsageBucket], pick: fn(&UsageBucket) -> Option<f64>| {
+            let (sum, n) = bs
+                .iter()
+                .filter_map(|b| pick(b).map(|x| (x * b.predictions as f64, b.predictions)))
+                .fold((0.0, 0u64), |(s, n), (x, k)| (s + x, n + k));
+            (n > 0).then(|| sum / n as f64)
+        };
+        l.cpu_ms_before = mean(before, |b| b.cpu_time_ms_mean);
+        l.cpu_ms = mean(&during, |b| b.cpu_time_ms_mean);
+        l.gpu_utilization_before = mean(before, |b| b.gpu_utilization_mean);
+        l.gpu_utilization = mean(&during, |b| b.gpu_utilization_mean);
+        let owned: Vec<UsageBucket> = mine.iter().map(|b| (*b).clone()).collect();
+        let c = crate::tools::resources::correlations(&owned);
+        let with = |name: &str| {
+            c.iter()
+                .find(|x| x.resource == name)
+                .and_then(|x| x.with_latency_p95)
+        };
+        l.cpu_latency_correlation = with("cpu_time_ms_mean");
+        l.gpu_latency_correlation = with("gpu_utilization_mean");
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ fn acc(version: &str, predictions: u64, labeled: u64, correct: u64) -> VersionAc
         accuracy: Some(correct as f64 / labeled as f64),
         label_coverage: Some(labeled as f64 / predictions as f64),
         mae: None,
+        label_delay_p50_s: None,
     }
 }
 
@@ -218,4 +219,82 @@ fn errors_per_type_start_at_their_first_bucket_and_latency_compares_before() {
         "no traffic before: no rise"
     );
     assert_eq!((l[1].p95_ms_before, l[1].p95_ms), (30.0, 30.0));
+}
+
+#[test]
+fn label_delay_compares_before_and_during_and_falls_back_to_no_rise() {
+    let mut before = accuracy(vec![acc("1", 500, 450, 430)]);
+    let mut during = accuracy(vec![acc("1", 500, 450, 430)]);
+    before.overall.label_delay_p50_s = Some(120.0);
+    during.overall.label_delay_p50_s = Some(1500.0);
+    let l = labels(Some(&before), &during).unwrap();
+    assert_eq!((l.delay_p50_s_before, l.delay_p50_s), (120.0, 1500.0));
+    before.overall.label_delay_p50_s = None;
+    let l = labels(Some(&before), &during).unwrap();
+    assert_eq!((l.delay_p50_s_before, l.delay_p50_s), (1500.0, 1500.0));
+    during.overall.label_delay_p50_s = None;
+    let l = labels(None, &during).unwrap();
+    assert_eq!((l.delay_p50_s_before, l.delay_p50_s), (0.0, 0.0));
+}
+
+fn usage_bucket(version: &str, minute: i64, cpu: f64, gpu: f64, p95: f64) -> UsageBucket {
+    let start = mlobs_schemas::time::parse_rfc3339("2026-01-05T09:00:00Z").unwrap();
+    let at = |m: i64| mlobs_schemas::time::format_rfc3339(start + m * 60_000);
+    UsageBucket {
+        version: version.into(),
+        range: Range {
+            start: at(minute),
+            end: at(minute + 10),
+        },
+        predictions: 100,
+        cpu_time_ms_mean: Some(cpu),
+        gpu_memory_mb_mean: Some(1800.0),
+        gpu_memory_mb_max: Some(1800.0),
+        gpu_utilization_mean: Some(gpu),
+        latency_p95_ms: Some(p95),
+        error_rate: 0.0,
+    }
+}
+
+#[test]
+fn resources_split_at_the_first_symptom_and_correlate_per_version() {
+    let split = mlobs_schemas::time::parse_rfc3339("2026-01-05T09:30:00Z").ok();
+    // Version 1 contended from 09:30; version 2 steady but at another level.
+    let mut buckets = Vec::new();
+    for m in [0, 10, 20, 30, 40, 50] {
+        let contended = m >= 30;
+        let (cpu, gpu, p95) = if contended {
+            (40.0 + m as f64 / 10.0, 0.97, 70.0 + m as f64 / 5.0)
+        } else {
+            (10.0 + m as f64 / 100.0, 0.35, 20.0 + m as f64 / 50.0)
+        };
+        buckets.push(usage_bucket("1", m, cpu, gpu, p95));
+        buckets.push(usage_bucket("2", m, 100.0, 0.35, 200.0));
+    }
+    let usage = ResourceUsage {
+        model: model(),
+        range: range(),
+        bucket_ms: 600_000,
+        buckets,
+        correlations: vec![],
+    };
+    let during = latency_answer(vec![row("1", 75.0, &[]), row("2", 200.0, &[])], vec![]);
+    let mut l = latency(None, &during);
+    resources(&mut l, &usage, split);
+    let v1 = &l[0];
+    assert!((v1.cpu_ms_before.unwrap() - 10.1).abs() < 1e-9, "{v1:?}");
+    assert!((v1.cpu_ms.unwrap() - 44.0).abs() < 1e-9, "{v1:?}");
+    assert_eq!(
+        (v1.gpu_utilization_before, v1.gpu_utilization),
+        (Some(0.35), Some(0.97))
+    );
+    assert!(v1.cpu_latency_correlation.unwrap() > 0.99);
+    assert!(v1.gpu_latency_correlation.unwrap() > 0.9);
+    let v2 = &l[1];
+    assert_eq!((v2.cpu_ms_before, v2.cpu_ms), (Some(100.0), Some(100.0)));
+    assert_eq!(v2.cpu_latency_correlation, None, "constant: no correlation");
+    // Without a symptom both sides are the whole span: no rise.
+    let mut whole = latency(None, &during);
+    resources(&mut whole, &usage, None);
+    assert_eq!(whole[0].cpu_ms_before, whole[0].cpu_ms);
 }

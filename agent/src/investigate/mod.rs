@@ -5,8 +5,15 @@
 //! The span ends at the newest window end of the model's history, not at
 //! the wall clock: replayed and simulated data lives in the past, and an
 //! investigation of it must see it. It starts at `since` when given, else
-//! at the oldest window. "Before" is the span up to the first symptom,
-//! "during" from there to the end; with no symptom, all of it is "during".
+//! at the oldest window. "Before" is the span up to the onset of the first
+//! symptom, "during" from there to the end; with no symptom, all of it is
+//! "during". The onset is `for_windows` windows before the alert started:
+//! a rule fires at the end of the last of `for_windows` breached windows in
+//! a row, so the cause was there from the first of them. Splitting at the
+//! alert itself would count those windows as "before" and hide part of the
+//! change (a 20x latency rise measured as x1.3). When the onset is the
+//! span's start (a cause present from the first window) the split falls
+//! back to the alert, so the versions keep a "before" to compare.
 //!
 //! A tool that fails on its part (no drift results yet, no baseline, the
 //! registry unreachable) leaves that part empty and the reasoning says
@@ -23,8 +30,14 @@ use crate::reason::{self, Evidence, InvestigationReport};
 use crate::tools::{ToolError, Tools};
 
 /// Gathers the evidence on `model` from `since_ms` (or its oldest window)
-/// to its newest window.
-pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evidence, ToolError> {
+/// to its newest window; `for_windows` is the model's alert rules' setting
+/// (how many breached windows an alert waits for).
+pub fn gather(
+    tools: &Tools,
+    model: &str,
+    since_ms: Option<i64>,
+    for_windows: u32,
+) -> Result<Evidence, ToolError> {
     let span = tools.history_span(model)?;
     let start = since_ms.unwrap_or(span.start_ms).min(span.end_ms - 1);
     let end = span.end_ms;
@@ -41,13 +54,15 @@ pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evide
         symptoms: map::symptoms(&alerts),
         ..Evidence::default()
     };
+    // What gather reads for these parts (the defaults name other sources).
+    ev.sources.resources = "clickhouse:inference_log".into();
+    ev.sources.labels = "clickhouse:outcomes".into();
     // list_alerts also returns alerts firing now; one that started after
     // the newest window cannot be explained by this span.
     ev.symptoms.retain(|s| s.started_at_ms <= end);
     let split = ev
         .first_symptom_ms()
-        .map(|s| s.clamp(start, end))
-        .filter(|s| *s > start && *s < end);
+        .and_then(|s| split_at(s, i64::from(for_windows) * span.window_ms, start, end));
     let during_range = range(split.unwrap_or(start), end);
     let before_range = split.map(|s| range(start, s));
 
@@ -84,8 +99,28 @@ pub fn gather(tools: &Tools, model: &str, since_ms: Option<i64>) -> Result<Evide
             .and_then(|r| ok(at.get_latency_and_errors(model, r, None), "latency before"));
         ev.errors = map::errors(&lat);
         ev.latency = map::latency(before.as_ref(), &lat);
+        // Buckets of one window: the correlation is across windows, as the
+        // reasoning's thresholds assume.
+        let bucket = format!("{}s", (span.window_ms / 1000).max(1));
+        if let Some(usage) = ok(
+            at.get_resource_usage(model, &whole, Some(&bucket)),
+            "resources",
+        ) {
+            map::resources(&mut ev.latency, &usage, split);
+        }
     }
     Ok(ev)
+}
+
+/// Where "before" ends for a first symptom at `symptom_ms`: its onset,
+/// `onset_ms` earlier, when that leaves a "before" inside `(start, end)`;
+/// else the symptom itself (a cause present from the first window has no
+/// clean "before", and the first windows still compare versions before
+/// the alert better than nothing); else no split.
+fn split_at(symptom_ms: i64, onset_ms: i64, start: i64, end: i64) -> Option<i64> {
+    [symptom_ms - onset_ms, symptom_ms]
+        .into_iter()
+        .find(|s| *s > start && *s < end)
 }
 
 /// Gathers the evidence and runs the Reason node: the report of `mlobs
@@ -94,8 +129,14 @@ pub fn run(
     tools: &Tools,
     model: &str,
     since_ms: Option<i64>,
+    for_windows: u32,
 ) -> Result<InvestigationReport, ToolError> {
-    Ok(reason::investigate(&gather(tools, model, since_ms)?))
+    Ok(reason::investigate(&gather(
+        tools,
+        model,
+        since_ms,
+        for_windows,
+    )?))
 }
 
 /// The model's aliases (alias -> version), empty without a registry.
@@ -144,4 +185,21 @@ fn ok<T>(answer: Result<T, ToolError>, part: &str) -> Option<T> {
     answer
         .map_err(|e| tracing::info!(part, error = %e, "left out of the evidence"))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_at;
+
+    #[test]
+    fn before_ends_at_the_onset_else_at_the_alert_else_nowhere() {
+        let w = 600_000;
+        // Fault at 6w, alert after 2 breached windows at 8w.
+        assert_eq!(split_at(8 * w, 2 * w, 0, 15 * w), Some(6 * w));
+        // A cause from the first window: its onset is the start.
+        assert_eq!(split_at(2 * w, 2 * w, 0, 15 * w), Some(2 * w));
+        // An alert at the very start or end splits nothing.
+        assert_eq!(split_at(0, 2 * w, 0, 15 * w), None);
+        assert_eq!(split_at(15 * w, 0, 0, 15 * w), None);
+    }
 }

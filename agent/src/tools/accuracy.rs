@@ -2,7 +2,9 @@
 //! recomputed from the joined outcomes of predictions made in the window
 //! (exact, not the windows' rounded aggregates), per version, with how
 //! many predictions still wait for a label (labels arrive late: a low
-//! coverage means the number may still move).
+//! coverage means the number may still move), and how late the labels
+//! that did arrive came (a stalled labelling job shows as a longer delay
+//! long before the coverage of old predictions moves).
 
 use serde::Serialize;
 
@@ -26,6 +28,9 @@ pub struct VersionAccuracy {
     pub label_coverage: Option<f64>,
     /// Mean absolute error (regression), in the target's unit.
     pub mae: Option<f64>,
+    /// Median time from prediction to label of the labeled predictions,
+    /// seconds; null without labels.
+    pub label_delay_p50_s: Option<f64>,
 }
 
 /// The answer.
@@ -48,10 +53,28 @@ pub struct Accuracy {
 pub fn outcomes_sql(tools_db: &str, model: &ModelRef, window_filter: &str) -> String {
     format!(
         "SELECT version, count() AS labeled, sum(ifNull(correct, 0)) AS correct, \
-         avg(absolute_error) AS mae FROM {tools_db}.outcomes FINAL \
+         avg(absolute_error) AS mae, {DELAY_P50_MS} AS delay_ms FROM {tools_db}.outcomes FINAL \
          WHERE {} AND {window_filter} GROUP BY version ORDER BY version",
         model_filter(model)
     )
+}
+
+/// The median label delay (ms) of the outcomes selected.
+const DELAY_P50_MS: &str = "quantileExact(0.5)(label_time_ms - prediction_time_ms)";
+
+/// The median label delay of every version together (a median of
+/// medians is not one).
+fn delay_sql(tools_db: &str, model: &ModelRef, window_filter: &str) -> String {
+    format!(
+        "SELECT {DELAY_P50_MS} AS delay_ms, count() AS n FROM {tools_db}.outcomes FINAL \
+         WHERE {} AND {window_filter}",
+        model_filter(model)
+    )
+}
+
+/// Seconds from a `delay_ms` cell; `None` for an empty selection.
+fn delay_s(row: &serde_json::Value, labeled: u64) -> Option<f64> {
+    (labeled > 0).then(|| num(&row["delay_ms"]).map(|ms| ms / 1000.0))?
 }
 
 impl Tools {
@@ -82,13 +105,17 @@ impl Tools {
                 let v = text(&p["version"]);
                 let o = labeled.iter().find(|o| o["version"] == v.as_str());
                 let row = o.cloned().unwrap_or_default();
-                summarize(
-                    v,
-                    count(&p["n"]),
-                    count(&row["labeled"]),
-                    count(&row["correct"]),
-                    num(&row["mae"]),
-                )
+                let labeled = count(&row["labeled"]);
+                VersionAccuracy {
+                    label_delay_p50_s: delay_s(&row, labeled),
+                    ..summarize(
+                        v,
+                        count(&p["n"]),
+                        labeled,
+                        count(&row["correct"]),
+                        num(&row["mae"]),
+                    )
+                }
             })
             .collect();
         versions.retain(|v| v.predictions > 0 || v.labeled > 0);
@@ -101,13 +128,19 @@ impl Tools {
                 end: r.end,
             });
         }
-        let overall = summarize(
+        let mut overall = summarize(
             "all".into(),
             versions.iter().map(|v| v.predictions).sum(),
             versions.iter().map(|v| v.labeled).sum(),
             versions.iter().map(|v| v.correct).sum(),
             None,
         );
+        let delay = self.rows(&delay_sql(
+            db,
+            &model,
+            &time_filter("prediction_time_ms", &window),
+        ))?;
+        overall.label_delay_p50_s = delay.first().and_then(|r| delay_s(r, count(&r["n"])));
         Ok(Accuracy {
             model,
             range: window.range(),
@@ -135,6 +168,7 @@ pub fn summarize(
         accuracy: ratio(correct, labeled),
         label_coverage: ratio(labeled, predictions),
         mae,
+        label_delay_p50_s: None,
     }
 }
 
@@ -151,6 +185,18 @@ mod tests {
         let sql = outcomes_sql("db", &m, "prediction_time_ms >= 1");
         assert!(sql.contains("db.outcomes FINAL"));
         assert!(sql.contains("version = '2'"));
+        assert!(sql.contains("quantileExact(0.5)(label_time_ms - prediction_time_ms)"));
+    }
+
+    #[test]
+    fn the_delay_is_in_seconds_and_absent_without_labels() {
+        let row = serde_json::json!({"delay_ms": 90_000.0});
+        assert_eq!(delay_s(&row, 10), Some(90.0));
+        assert_eq!(
+            delay_s(&row, 0),
+            None,
+            "quantileExact of nothing is not a delay"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses part of this
 
+pub mod investigate;
 pub mod services;
 pub mod topic_reader;
 pub mod verdicts;

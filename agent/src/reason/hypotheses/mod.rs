@@ -123,6 +123,21 @@ fn before_during(v: &VersionEvidence) -> Option<(f64, f64)> {
     Some((v.before?.rate()?, v.during?.rate()?))
 }
 
+/// Whether the incident is the change of `feature` itself: its drift
+/// alert (`feature_drift` on it, or `dataset_drift`) fired and no accuracy
+/// alert did.
+fn drift_is_the_incident(ev: &Evidence, feature: &str) -> bool {
+    let drift = ev.symptoms.iter().any(|s| {
+        s.alert == "dataset_drift"
+            || (s.alert == "feature_drift" && s.subject.as_deref() == Some(feature))
+    });
+    let accuracy = ev
+        .symptoms
+        .iter()
+        .any(|s| matches!(s.alert.as_str(), "accuracy_slo" | "version_regression"));
+    drift && !accuracy
+}
+
 /// How well the versions' accuracy fits a change of `feature` in the
 /// input: a multiplier for the score, evidence lines, and objections.
 ///
@@ -130,7 +145,9 @@ fn before_during(v: &VersionEvidence) -> Option<(f64, f64)> {
 /// cause must hurt the versions that read the feature and spare those that
 /// do not. A version that reads it and held while another that reads it
 /// fell, or a version that does not read it and fell as much, points away
-/// from the data (to the version, or to another cause).
+/// from the data (to the version, or to another cause). That no version
+/// lost accuracy is an objection only when an accuracy alert needs
+/// explaining.
 pub fn attribution(
     ev: &Evidence,
     feature: &str,
@@ -176,7 +193,12 @@ pub fn attribution(
         }
     }
     let mut factor = 1.0;
-    if users_fell == 0 {
+    if users_fell == 0 && drift_is_the_incident(ev, feature) {
+        // Nothing to explain but the change itself: its own drift alert
+        // fired and no accuracy alert did, so the accuracy that held is
+        // not an objection (a new category may cost little accuracy yet
+        // still need a retrain).
+    } else if users_fell == 0 {
         against.push(format!(
             "no version that reads {feature} lost {} points or more",
             MIN_DROP * 100.0

@@ -198,3 +198,56 @@ fn a_version_whose_features_are_unknown_is_taken_to_read_them_all() {
         .any(|l| l.claim == "version 1 (reads monthly_charges) accuracy 96.6% -> 87.7%"));
     assert_eq!(propose(&d, &ev)[0].action, Action::Retrain);
 }
+
+/// plan with "student" as `share` of its values since the fault.
+fn plan_with_student(share: f64) -> FeatureEvidence {
+    FeatureEvidence {
+        score: Some(0.46),
+        drifted: true,
+        unseen_categories: vec!["student".into()],
+        unseen_share: share,
+        started_at_ms: Some(T_FAULT),
+        ..stable_plan()
+    }
+}
+
+#[test]
+fn a_new_category_that_cost_no_accuracy_is_still_the_incident_its_alert_names() {
+    // The categories test's numbers: accuracy 96.5% -> 95.6% (under the
+    // 2-point drop), and the only alert is plan's drift.
+    let mut ev = drift_world();
+    ev.features = features();
+    set_feature(&mut ev, plan_with_student(0.488));
+    ev.versions[0].before = Some(acc(0.965, 1140));
+    ev.versions[0].during = Some(acc(0.956, 1140));
+    let mut drift = symptom("feature_drift", "1", 0.46, 0.1);
+    drift.subject = Some("plan".into());
+    ev.symptoms = vec![drift.clone()];
+    let d = diagnose(&ev);
+    assert_eq!(d.category, Category::DataNewValues);
+    assert_eq!(d.feature.as_deref(), Some("plan"));
+    assert!(d.confidence >= 0.85, "{}", d.confidence);
+    assert_eq!(actions(&propose(&d, &ev))[0], Action::Retrain);
+
+    // With an accuracy alert to explain, accuracy that held is an objection.
+    ev.symptoms.push(symptom("accuracy_slo", "1", 0.956, 0.95));
+    let with_accuracy = diagnose(&ev);
+    let h = with_accuracy
+        .ranked
+        .iter()
+        .find(|h| h.category == Category::DataNewValues)
+        .unwrap();
+    assert!(h.score < 0.6, "{}", h.score);
+    assert!(h.against.iter().any(|a| a.contains("lost 2 points")));
+
+    // And so it is when the drift alert names another feature.
+    drift.subject = Some("monthly_charges".into());
+    ev.symptoms = vec![drift];
+    let elsewhere = diagnose(&ev);
+    let h = elsewhere
+        .ranked
+        .iter()
+        .find(|h| h.category == Category::DataNewValues)
+        .unwrap();
+    assert!(h.score < 0.6, "{}", h.score);
+}

@@ -39,10 +39,18 @@ pub fn execute(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
         None => None,
     };
     let tools = Tools::from_config(config).map_err(|e| bad_input!("{e}"))?;
-    let report = investigate::run(&tools, &args.model, since).map_err(|e| match e {
-        ToolError::UnknownModel { .. } | ToolError::EmptyWindow { .. } => bad_input!("{e}"),
-        other => anyhow::Error::new(other),
-    })?;
+    // The onset of a symptom is this many windows before its alert fired.
+    let for_windows = config
+        .alerts
+        .rules()
+        .map_err(|e| bad_input!("{e}"))?
+        .for_model(&args.model)
+        .for_windows;
+    let report =
+        investigate::run(&tools, &args.model, since, for_windows).map_err(|e| match e {
+            ToolError::UnknownModel { .. } | ToolError::EmptyWindow { .. } => bad_input!("{e}"),
+            other => anyhow::Error::new(other),
+        })?;
     match args.format {
         Format::Json => out!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => out!("{}", report.to_text().trim_end()),
