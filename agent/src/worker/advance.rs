@@ -51,7 +51,9 @@ impl Worker {
 
     /// Investigate and Reason: the report, then the Act node's proposal.
     fn investigate(&mut self, incident: &mut Incident) -> Result<(), WorkerError> {
-        let report = match crate::investigate::run(&self.tools, &incident.model, None) {
+        let for_windows = self.rules.for_model(&incident.model).for_windows;
+        let report = match crate::investigate::run(&self.tools, &incident.model, None, for_windows)
+        {
             Ok(report) => report,
             Err(error) => {
                 // The history may not hold the windows yet: try again at
