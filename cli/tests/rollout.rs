@@ -50,12 +50,9 @@ fn a_buggy_canary_regresses_and_a_rollback_stops_it_within_seconds() {
     // Everything read now was sent before the rollback: the last version 2
     // prediction's distance from the newest of them bounds how long version
     // 2 served on (plus the reader's lag).
-    let before_rollback = predictions
-        .read()
-        .iter()
-        .map(|(_, p)| p.event_time)
-        .max()
-        .expect("predictions were sent");
+    let before_rollback = wait_until(DEADLINE, "predictions to be read", || {
+        predictions.read().iter().map(|(_, p)| p.event_time).max()
+    });
     pipeline.succeed(&[
         "model",
         "rollback",

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use mlobs_schemas::{AvroRecord, WriterSchemas};
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Message};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 /// A consumer of one topic and what it read so far.
 pub struct TopicReader<T> {
@@ -16,16 +16,28 @@ pub struct TopicReader<T> {
 }
 
 impl<T: AvroRecord> TopicReader<T> {
-    /// Reads `topic` of the broker at `brokers` from its first record.
+    /// Reads `topic` of the broker at `brokers` from its first record, on
+    /// every partition the topic has now. Assigned, not subscribed: a
+    /// group would have to be joined first, which on a loaded broker takes
+    /// seconds of polling before the first record.
     pub fn new(brokers: &str, topic: &str) -> Self {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", brokers)
             .set("group.id", mlobs_testkit::unique_name("topic-reader"))
-            .set("auto.offset.reset", "earliest")
             .set("enable.auto.commit", "false")
             .create()
             .unwrap();
-        consumer.subscribe(&[topic]).unwrap();
+        let metadata = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(30))
+            .unwrap();
+        let mut assignment = TopicPartitionList::new();
+        for partition in metadata.topics().iter().flat_map(|t| t.partitions()) {
+            assignment
+                .add_partition_offset(topic, partition.id(), Offset::Beginning)
+                .unwrap();
+        }
+        assert!(assignment.count() > 0, "topic {topic} exists");
+        consumer.assign(&assignment).unwrap();
         TopicReader {
             consumer,
             schemas: WriterSchemas::builtin(),
