@@ -4,21 +4,25 @@
 #![allow(dead_code)] // each test file uses part of this
 
 pub mod investigate;
+pub mod process;
+pub mod results;
 pub mod services;
 pub mod topic_reader;
 pub mod verdicts;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use mlobs_testkit::services::free_port;
 use mlobs_testkit::{brokers, unique_name, wait_until};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
 use serde_json::Value;
+
+#[allow(unused_imports)] // each test file uses part of these
+pub use process::{crash, output_within, stop_gracefully, Running};
+pub use results::{counts, WindowCounts};
 
 /// A retention that keeps the scenarios' historical event times.
 pub const TEN_YEARS_MS: i64 = 10 * 365 * 24 * 3_600_000;
@@ -40,10 +44,6 @@ pub const WRITTEN_TOPICS: [&str; 9] = [
     "incidents",
     "agent_actions",
 ];
-
-/// (model, version, window_start, window_end, predictions, labeled, correct)
-/// of every window with a count, sorted.
-pub type WindowCounts = Vec<(String, String, String, String, u64, u64, u64)>;
 
 /// A test's own topics, groups, baselines folder and log files. Its
 /// ClickHouse database is dropped when it is dropped.
@@ -305,73 +305,10 @@ impl Pipeline {
         self.dir.join(name)
     }
 
-    /// Each alert's newest state as `mlobs alerts --format json` prints it.
-    pub fn alerts(&self) -> Value {
-        serde_json::from_str(&self.succeed(&["alerts", "--format", "json"])).unwrap()
-    }
-
-    /// Window results as `mlobs windows --format json` prints them.
-    pub fn windows(&self) -> Value {
-        serde_json::from_str(&self.succeed(&["windows", "--format", "json"])).unwrap()
-    }
-
-    /// Waits up to `timeout` for the window counts to equal `truth`.
-    pub fn try_wait_for(&self, truth: &Value, timeout: Duration) -> bool {
-        let expected = counts(truth);
-        let deadline = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < deadline {
-            if counts(&self.windows()) == expected {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        false
-    }
-
-    /// Waits until the window counts equal `truth`; returns the windows.
-    pub fn wait_for(&self, truth: &Value, timeout: Duration) -> Value {
-        let expected = counts(truth);
-        let mut last = Value::Null;
-        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            wait_until(timeout, "window counts equal to the truth", || {
-                last = self.windows();
-                (counts(&last) == expected).then(|| last.clone())
-            })
-        }));
-        found.unwrap_or_else(|_| {
-            panic!(
-                "window counts never equalled the truth.\nexpected {expected:?}\nlast seen {:?}\nlogs in {}",
-                counts(&last),
-                self.dir.display()
-            )
-        })
-    }
-
     /// The broker this pipeline uses.
     pub fn brokers(&self) -> String {
         self.env_value("MLOBS_KAFKA_BROKERS")
             .unwrap_or_else(brokers)
-    }
-
-    /// Every record of one of this pipeline's topics (`dlq`, ...), once
-    /// `expected` arrived or the deadline passed.
-    pub fn consume(&self, topic: &str, expected: usize) -> Vec<rdkafka::message::OwnedMessage> {
-        mlobs_testkit::consume_all_at(&self.brokers(), &self.topic(topic), expected, DEADLINE)
-    }
-
-    /// Records written to one of this pipeline's topics so far.
-    pub fn records_in(&self, topic: &str) -> i64 {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", self.brokers())
-            .create()
-            .unwrap();
-        (0..self.partitions)
-            .map(|p| {
-                consumer
-                    .fetch_watermarks(&self.topic(topic), p, Duration::from_secs(10))
-                    .map_or(0, |(_, high)| high)
-            })
-            .sum()
     }
 }
 
@@ -382,112 +319,6 @@ impl Drop for Pipeline {
         // broker instead.
         self.drop_database();
     }
-}
-
-/// Stops a `mlobs run` with SIGTERM and waits; it must exit cleanly.
-pub fn stop_gracefully(mut running: Running) {
-    running.terminate();
-    let exit = running.exit_within(Duration::from_secs(60), "mlobs run to stop after SIGTERM");
-    assert!(
-        exit.success(),
-        "mlobs run exited with {exit:?} after SIGTERM"
-    );
-}
-
-/// Runs `command` to its end like `Command::output`, but kills it and fails
-/// the test after `timeout`.
-pub fn output_within(mut command: Command, timeout: Duration) -> std::process::Output {
-    use std::io::Read;
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read both pipes while waiting, so a full pipe cannot stall the child.
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).map(|_| bytes)
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().unwrap()));
-    let stderr = read(Box::new(child.stderr.take().unwrap()));
-    let what = format!("{:?} to finish", command.get_args().collect::<Vec<_>>());
-    let status = Running(child).exit_within(timeout, &what);
-    std::process::Output {
-        status,
-        stdout: stdout.join().unwrap().unwrap(),
-        stderr: stderr.join().unwrap().unwrap(),
-    }
-}
-
-/// Kills a process the hard way (SIGKILL), as a crash would.
-pub fn crash(mut running: Running) {
-    running.0.kill().unwrap();
-    running.0.wait().unwrap();
-}
-
-/// A process a test started; killed when dropped, so a failing test leaves
-/// nothing running behind it.
-pub struct Running(Child);
-
-impl Running {
-    /// Asks the process to stop (SIGTERM), without waiting.
-    pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// The process's resident memory, in KB.
-    pub fn rss_kb(&self) -> i64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    /// Waits for the process to exit; fails the test after `timeout` (and
-    /// the process is killed as the failure drops it).
-    pub fn exit_within(&mut self, timeout: Duration, what: &str) -> std::process::ExitStatus {
-        wait_until(timeout, what, || self.0.try_wait().unwrap())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// The [`WindowCounts`] of windows as `mlobs windows --format json` prints them.
-pub fn counts(windows: &Value) -> WindowCounts {
-    let mut rows: Vec<_> = windows
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|w| {
-            let text = |k: &str| w[k].as_str().unwrap_or_default().to_string();
-            let number = |k: &str| w[k].as_u64().unwrap_or_default();
-            (
-                text("model"),
-                text("version"),
-                text("window_start"),
-                text("window_end"),
-                number("predictions"),
-                number("labeled"),
-                number("correct"),
-            )
-        })
-        .filter(|row| row.4 + row.5 + row.6 > 0)
-        .collect();
-    rows.sort();
-    rows
 }
 
 /// A shipped scenario by file name, or any scenario by path.
