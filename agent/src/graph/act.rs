@@ -5,7 +5,7 @@
 //! the people or systems that own them (`retrain` once the retraining job
 //! exists).
 
-use super::incident::{action_id, Action, ActionStatus, Incident};
+use super::incident::{action_id, name_of, Action, ActionStatus, Incident};
 use super::policy::Policy;
 use crate::reason::{Action as Remedy, Remedy as Proposal};
 
@@ -19,10 +19,7 @@ pub fn executable(remedy: Remedy) -> bool {
 pub fn propose(incident: &Incident, policy: &Policy, now_ms: i64) -> Option<Action> {
     let report = incident.report.as_ref()?;
     let first = report.proposed_actions.first()?;
-    let category = serde_json::to_value(report.root_cause.category)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let category = name_of(&report.root_cause.category);
     let mut action = request(
         &incident.incident_id,
         &incident.model,
@@ -94,7 +91,7 @@ pub fn decide(
         return Err(format!(
             "action {} is {}, not awaiting approval",
             action.action_id,
-            status_name(action.status)
+            name_of(&action.status)
         ));
     }
     let mut decided = action.clone();
@@ -107,14 +104,6 @@ pub fn decide(
     decided.result = why.to_string();
     decided.updated_ms = now_ms;
     Ok(decided)
-}
-
-/// The status as the records spell it.
-pub fn status_name(status: ActionStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -169,11 +169,17 @@ impl Action {
 /// proposal made again after a restart has the same id, so it is one
 /// action, executed at most once.
 pub fn action_id(incident: &str, remedy: Remedy, target: Option<&str>) -> String {
-    let remedy = serde_json::to_value(remedy)
+    let remedy = name_of(&remedy);
+    short_hash(&format!("{incident}/{remedy}/{}", target.unwrap_or("")))
+}
+
+/// A serde enum as its JSON name (`data.drift`, `awaiting_approval`,
+/// `rollback`): what the records, tables and messages spell.
+pub fn name_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    short_hash(&format!("{incident}/{remedy}/{}", target.unwrap_or("")))
+        .unwrap_or_default()
 }
 
 /// The id of the incident `alert_id` opens on `model`.

@@ -118,10 +118,7 @@ impl InvestigationReport {
         }
         let _ = writeln!(s, "proposed actions:");
         for (i, a) in self.proposed_actions.iter().enumerate() {
-            let action = serde_json::to_value(a.action)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let action = crate::graph::incident::name_of(&a.action);
             let target = a
                 .target_version
                 .as_ref()

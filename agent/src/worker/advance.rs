@@ -29,7 +29,7 @@ impl Worker {
             Node::Closed => {}
         }
         if incident.status != before.status {
-            let status = super::rows::name_of(&incident.status);
+            let status = crate::graph::incident::name_of(&incident.status);
             self.metrics.agent_incident(&status);
         }
         if folded || incident != before {
@@ -127,7 +127,7 @@ impl Worker {
                 IncidentStatus::Escalated,
                 format!(
                     "proposed {} for a person to carry out: {}",
-                    super::rows::name_of(&action.action),
+                    crate::graph::incident::name_of(&action.action),
                     action.expected_effect
                 ),
             ),
@@ -151,8 +151,8 @@ impl Worker {
         self.store.save_action(&done)?;
         tracing::info!(action = %done.action_id, status = ?done.status, result = %done.result, "action carried out");
         let (action, status) = (
-            super::rows::name_of(&done.action),
-            super::rows::name_of(&done.status),
+            crate::graph::incident::name_of(&done.action),
+            crate::graph::incident::name_of(&done.status),
         );
         self.metrics.agent_action(&action, &status);
         super::store::merge(&mut self.actions, done);

@@ -32,7 +32,7 @@ pub fn execute(
         }
         (other, _) => Err(format!(
             "the agent does not carry out {} itself",
-            super::rows::name_of(&other)
+            crate::graph::incident::name_of(&other)
         )),
     };
     let mut done = action.clone();

@@ -5,6 +5,7 @@
 use clickhouse::Row;
 use serde::Serialize;
 
+use crate::graph::incident::name_of;
 use crate::graph::{Action, Incident};
 
 /// A row of `incidents`.
@@ -51,14 +52,6 @@ pub struct ActionRow {
     created_at: u32,
     updated_at: u32,
     updated_ms: i64,
-}
-
-/// A serde enum as its JSON name (`data.drift`, `awaiting_approval`).
-pub fn name_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn seconds(ms: i64) -> u32 {

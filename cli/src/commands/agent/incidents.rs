@@ -1,8 +1,8 @@
 //! `mlobs agent incidents`: every incident with its action, read from the
 //! agent's topics (the record of truth; ClickHouse has the same rows).
 
+use mlobs_agent::graph::incident::name_of;
 use mlobs_agent::graph::{Action, Incident};
-use mlobs_agent::worker::rows::name_of;
 use mlobs_agent::worker::store::{restore_actions, restore_incidents};
 use mlobs_pipeline::Config;
 use serde::Serialize;
