@@ -6,7 +6,7 @@ JOBS ?= 2
 STACK := infra/stack.sh
 MLOBS := target/release/mlobs
 
-.PHONY: up down status clean-state deps build release test lint bench demo
+.PHONY: up down status clean-state deps build release test lint bench demo dashboards
 
 up:            ## install (once) and start Kafka, ClickHouse, Prometheus, Alertmanager, MLflow
 	$(STACK) up
@@ -38,6 +38,9 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	infra/prometheus/check-rules.sh test
 	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
+
+dashboards: deps  ## write infra/grafana/dashboards/*.json from the generator (crate mlobs-dashboards) after changing it
+	$(CARGO) run -j$(JOBS) -q -p mlobs-cli -- dashboards --output infra/grafana/dashboards
 
 lint: deps    ## clippy with warnings as errors, formatting, promtool check rules and config, amtool check-config
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings

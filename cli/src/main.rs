@@ -57,6 +57,8 @@ enum Command {
     /// The agent: a worker that turns alerts into incidents, diagnoses them,
     /// acts with approval and verifies; and its diagnosis on demand.
     Agent(commands::agent::Args),
+    /// Write the Grafana dashboards (JSON) for a Grafana of your own.
+    Dashboards(commands::dashboards::Args),
 }
 
 /// How log lines are written.
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => commands::drift::execute(args),
         Command::Mcp(args) => commands::mcp::execute(&config, args),
         Command::Agent(args) => commands::agent::execute(&config, args),
+        Command::Dashboards(args) => commands::dashboards::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

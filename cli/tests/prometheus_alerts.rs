@@ -15,32 +15,9 @@ use std::collections::BTreeMap;
 use mlobs_schemas::{AlertEvent, AlertStatus, Severity};
 use mlobs_testkit::services::PrivateService;
 use mlobs_testkit::wait_until;
-use support::services::prometheus_at;
+use support::services::{fast_rules, prometheus_at};
 use support::topic_reader::TopicReader;
 use support::{Pipeline, DEADLINE};
-
-/// The shipped rules with every `for:` cut to one second.
-fn fast_rules(dir: &std::path::Path) -> String {
-    let shipped = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../infra/prometheus/rules/mlobs.yml"
-    );
-    let text = std::fs::read_to_string(shipped).unwrap();
-    let fast: Vec<String> = text
-        .lines()
-        .map(|line| match line.trim_start().strip_prefix("for: ") {
-            Some(_) => format!("{}for: 1s", &line[..line.len() - line.trim_start().len()]),
-            None => line.to_string(),
-        })
-        .collect();
-    assert!(
-        text.contains("for: 1h"),
-        "the shipped accuracy rule waits an hour"
-    );
-    let path = dir.join("fast-rules.yml");
-    std::fs::write(&path, fast.join("\n")).unwrap();
-    path.display().to_string()
-}
 
 #[test]
 fn a_prometheus_rule_reaches_the_alerts_topic_through_alertmanager() {

@@ -124,6 +124,7 @@ CREATE TABLE IF NOT EXISTS mlobs.feature_drift (
     chi2_p_value Nullable(Float64),
     current_count Int64,
     current_missing Int64,
+    current_unseen Int64 DEFAULT 0, -- categorical values the baseline never saw (added after release)
     updated_ms Int64
 ) ENGINE = ReplacingMergeTree(updated_ms)
 PARTITION BY toYYYYMM(window_start)

@@ -13,6 +13,17 @@ pub struct Invalid {
     pub detail: String,
 }
 
+/// Every reason an event is refused with (here and in the stage-1
+/// operator), so that metrics can show a reason at 0 before its first event.
+pub const REASONS: [&str; 6] = [
+    "missing_field",
+    "invalid_latency",
+    "invalid_confidence",
+    "invalid_event_time",
+    "invalid_value",
+    "too_many_versions",
+];
+
 impl Invalid {
     /// An invalid-event error.
     pub fn new(reason: &'static str, detail: impl Into<String>) -> Self {
@@ -86,5 +97,31 @@ fn check_outcome(field: &str, outcome: &Outcome) -> Result<(), Invalid> {
             Err(Invalid::new("invalid_value", format!("{field} is {x}")))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `Invalid::new("reason", ...)` written in the sources that
+    /// refuse events is listed in [`super::REASONS`].
+    #[test]
+    fn every_reason_in_the_code_is_listed() {
+        let sources = [include_str!("validate.rs"), include_str!("stage1.rs")];
+        let mut found = Vec::new();
+        for source in sources {
+            for (at, _) in source.match_indices("Invalid::new(") {
+                let rest = source[at + "Invalid::new(".len()..].trim_start();
+                if let Some(quoted) = rest.strip_prefix('"') {
+                    found.push(quoted.split('"').next().unwrap().to_string());
+                }
+            }
+        }
+        assert!(found.len() >= 6, "{found:?}");
+        for reason in &found {
+            assert!(
+                super::REASONS.contains(&reason.as_str()),
+                "{reason} is not in REASONS"
+            );
+        }
     }
 }

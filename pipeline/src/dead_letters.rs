@@ -31,6 +31,18 @@ pub enum Origin {
     },
 }
 
+/// The reason of a row ClickHouse refused (the rest of its batch written).
+pub const SINK_REJECTED: &str = "sink_rejected";
+
+/// Every reason a record goes to the dead-letter topic with: undecodable,
+/// invalid, or refused by the history.
+pub fn reasons() -> impl Iterator<Item = &'static str> {
+    mlobs_schemas::DecodeError::REASONS
+        .into_iter()
+        .chain(mlobs_operators::validate::REASONS)
+        .chain([SINK_REJECTED])
+}
+
 /// A record for the dead-letter topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeadLetter {

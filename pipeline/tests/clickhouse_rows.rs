@@ -160,6 +160,7 @@ fn windows() -> Vec<Emitted> {
         chi2_p_value: None,
         current_count: 1_000,
         current_missing: 3,
+        current_unseen: 7,
     };
     let window = WindowMetrics {
         model: "churn".into(),

@@ -124,6 +124,18 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// Every [`DecodeError::reason`], so that metrics can show a reason at 0
+    /// before its first record (Prometheus's `rate()` cannot see the first
+    /// increment of a series that starts at 1).
+    pub const REASONS: [&'static str; 6] = [
+        "too_short",
+        "not_avro",
+        "unknown_schema",
+        "wrong_record_type",
+        "truncated",
+        "malformed",
+    ];
+
     /// Short machine-readable reason, stable across releases.
     pub fn reason(&self) -> &'static str {
         match self {

@@ -125,6 +125,7 @@ fn window_metrics() -> WindowMetrics {
             chi2_p_value: None,
             current_count: 99,
             current_missing: 1,
+            current_unseen: 4,
         }],
     }
 }
@@ -345,10 +346,13 @@ fn ten_thousand_random_byte_strings_give_typed_errors_and_no_panic() {
 }
 
 #[test]
-fn window_records_written_before_the_status_field_still_decode() {
-    // The window above as the previous schema wrote it: no `status`.
+fn window_records_written_before_the_status_and_unseen_fields_still_decode() {
+    // The window above as the first schema wrote it: no `status`, no
+    // `current_unseen`.
     let mut old = serde_json::to_value(window_metrics()).unwrap();
-    old["drift"][0].as_object_mut().unwrap().remove("status");
+    let feature = old["drift"][0].as_object_mut().unwrap();
+    feature.remove("status");
+    feature.remove("current_unseen");
     let v1: Schema = BUILTIN_SCHEMAS[4].1.parse().unwrap();
     let mut bytes = vec![0xC3, 0x01];
     bytes.extend_from_slice(v1.rabin_fingerprint());
@@ -356,5 +360,31 @@ fn window_records_written_before_the_status_field_still_decode() {
     bytes.extend(serde_avro_fast::to_datum_vec(&old, config).unwrap());
     let decoded: WindowMetrics = WriterSchemas::builtin().decode(&bytes).unwrap();
     assert_eq!(decoded.drift[0].status, "ok");
+    assert_eq!(decoded.drift[0].current_unseen, 0);
     assert_eq!(decoded.drift[0].feature, window_metrics().drift[0].feature);
+}
+
+#[test]
+fn every_decode_reason_is_listed() {
+    let errors = [
+        DecodeError::TooShort { len: 1 },
+        DecodeError::NotSingleObject { found: [0, 0] },
+        DecodeError::UnknownFingerprint {
+            fingerprint: "x".into(),
+        },
+        DecodeError::WrongRecord {
+            expected: "a",
+            found: "b".into(),
+        },
+        DecodeError::Truncated {
+            record: "a",
+            detail: "b".into(),
+        },
+        DecodeError::Malformed {
+            record: "a",
+            detail: "b".into(),
+        },
+    ];
+    let reasons: Vec<&str> = errors.iter().map(DecodeError::reason).collect();
+    assert_eq!(reasons, DecodeError::REASONS);
 }

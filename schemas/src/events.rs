@@ -275,4 +275,8 @@ pub struct FeatureDriftResult {
     pub current_count: i64,
     /// Missing values in the window.
     pub current_missing: i64,
+    /// Values of a categorical feature its baseline never saw (0 for
+    /// numeric features, and in records written before the field existed).
+    #[serde(default)]
+    pub current_unseen: i64,
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod baseline;
 pub mod clickhouse;
 mod columns;
+pub mod dashboards;
 pub mod drift;
 pub mod mcp;
 pub mod model;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses part of this
 
+pub mod grafana;
 pub mod investigate;
 pub mod process;
 pub mod results;

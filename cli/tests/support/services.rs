@@ -77,6 +77,28 @@ pub fn prometheus_at(base: &str, query: &str) -> Option<f64> {
     value.as_str()?.parse().ok()
 }
 
+/// The answer of a PromQL range query at `base` from `start_s` to `end_s`
+/// (Unix seconds) every `step_s` seconds: Prometheus's `data` object, or
+/// its error.
+pub fn prometheus_range(
+    base: &str,
+    query: &str,
+    start_s: i64,
+    end_s: i64,
+    step_s: i64,
+) -> Result<Value, String> {
+    let url = format!(
+        "{base}/api/v1/query_range?query={}&start={start_s}&end={end_s}&step={step_s}",
+        encode(query)
+    );
+    let (status, body) = get(&url).ok_or("Prometheus did not answer")?;
+    let answer: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+    match status {
+        200 => Ok(answer["data"].clone()),
+        _ => Err(format!("{status}: {}", answer["error"])),
+    }
+}
+
 /// Percent-encodes a query parameter.
 fn encode(text: &str) -> String {
     text.bytes()
@@ -133,6 +155,28 @@ impl Pipeline {
             .unwrap();
         assert!(response.status().is_success(), "{sql}: {body}");
         body
+    }
+
+    /// A query with unqualified table names in this pipeline's database (as
+    /// a Grafana datasource's default database runs it), as ClickHouse's
+    /// JSONCompact (`meta`: names and types, `data`: rows), or its error.
+    pub fn history_compact(&self, sql: &str) -> Result<Value, String> {
+        let base = self
+            .env_value("MLOBS_CLICKHOUSE_URL")
+            .unwrap_or_else(clickhouse);
+        let url = format!("{base}/?database={}", self.database());
+        let mut response = http()
+            .post(url)
+            .send(format!("{sql} FORMAT JSONCompact"))
+            .map_err(|e| e.to_string())?;
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        match response.status().is_success() {
+            true => serde_json::from_str(&body).map_err(|e| format!("{e}: {body}")),
+            false => Err(body),
+        }
     }
 
     /// One number from the history (the first column of the first row).
@@ -321,4 +365,28 @@ impl Pipeline {
         std::fs::write(&path, replaced.join("\n") + "\n").unwrap();
         path.display().to_string()
     }
+}
+
+/// The shipped rules with every `for:` cut to one second (`for:` counts
+/// wall time, which scenarios compress), written to `dir`; returns the path.
+pub fn fast_rules(dir: &std::path::Path) -> String {
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/prometheus/rules/mlobs.yml"
+    );
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let fast: Vec<String> = text
+        .lines()
+        .map(|line| match line.trim_start().strip_prefix("for: ") {
+            Some(_) => format!("{}for: 1s", &line[..line.len() - line.trim_start().len()]),
+            None => line.to_string(),
+        })
+        .collect();
+    assert!(
+        text.contains("for: 1h"),
+        "the shipped accuracy rule waits an hour"
+    );
+    let path = dir.join("fast-rules.yml");
+    std::fs::write(&path, fast.join("\n")).unwrap();
+    path.display().to_string()
 }

@@ -111,14 +111,9 @@ pub fn categorical_drift(
     } else {
         statistics(reference, current)
     };
-    Ok(decide(
-        name,
-        Kind::Categorical,
-        method,
-        choice,
-        statistics,
-        sides,
-    ))
+    let mut drift = decide(name, Kind::Categorical, method, choice, statistics, sides);
+    drift.current_unseen = Some(current.unseen);
+    Ok(drift)
 }
 
 fn statistics(reference: &CategoricalProfile, current: &CategoricalCurrent) -> Statistics {
@@ -145,5 +140,34 @@ fn statistics(reference: &CategoricalProfile, current: &CategoricalCurrent) -> S
         chi2_p_value: Some(chi2_p),
         z_p_value,
         ..Statistics::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_counts_the_values_the_baseline_never_saw() {
+        let reference = CategoricalProfile {
+            count: 10,
+            missing: 0,
+            missing_rate: 0.0,
+            unique: 2,
+            counts: [("basic".to_string(), 6), ("pro".to_string(), 4)].into(),
+            frequencies: [("basic".to_string(), 0.6), ("pro".to_string(), 0.4)].into(),
+            other: 0,
+        };
+        let values: Vec<Option<String>> = ["basic", "gold", "gold", "platinum"]
+            .iter()
+            .map(|v| Some(v.to_string()))
+            .chain([None])
+            .collect();
+        let current = CategoricalCurrent::from_values(&values, &reference);
+        assert_eq!(current.unseen, 3, "gold twice, platinum once");
+        assert_eq!((current.summary.count, current.summary.missing), (4, 1));
+        assert_eq!(current.unseen_distinct, 2);
+        let drift = categorical_drift("plan", &reference, &current, Choice::default()).unwrap();
+        assert_eq!(drift.current_unseen, Some(3), "the verdict carries the count");
     }
 }

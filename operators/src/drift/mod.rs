@@ -249,6 +249,7 @@ fn decide(
         statistics,
         reference: sides.0,
         current: sides.1,
+        current_unseen: None,
     }
 }
 

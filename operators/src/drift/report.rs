@@ -112,6 +112,9 @@ pub struct FeatureDrift {
     pub reference: Summary,
     /// The current side.
     pub current: Summary,
+    /// Current values the baseline never saw (categorical features only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_unseen: Option<u64>,
 }
 
 impl FeatureDrift {

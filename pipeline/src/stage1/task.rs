@@ -242,7 +242,9 @@ impl Task<'_> {
                 None => records.recv_timeout(Duration::from_millis(100)),
             };
             let closed = matches!(first, Err(RecvTimeoutError::Disconnected));
+            let mut read = 0;
             for record in first.into_iter().chain(records.try_iter().take(1_000)) {
+                read += 1;
                 idleness.saw(record.input);
                 let source = SourceRecord {
                     input: record.input,
@@ -252,6 +254,7 @@ impl Task<'_> {
                 };
                 self.worker.handle(source, &mut effects);
             }
+            self.env.sinks.metrics.consumed("join", read);
             let worker = &mut *self.worker;
             let now_idle = idleness.newly_idle(
                 |input| worker.is_idle(input),

@@ -174,6 +174,7 @@ fn feature_result(f: &FeatureDrift) -> FeatureDriftResult {
         chi2_p_value: s.chi2_p_value,
         current_count: f.current.count as i64,
         current_missing: f.current.missing as i64,
+        current_unseen: f.current_unseen.unwrap_or(0) as i64,
     }
 }
 

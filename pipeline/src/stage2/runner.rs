@@ -169,6 +169,7 @@ fn evaluate(
         let mut results: BTreeMap<i32, Vec<WindowResult>> = BTreeMap::new();
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(message)) => {
+                sinks.metrics.consumed("evaluate", 1);
                 let offset = message.offset();
                 match wire::decode::<PartialRecord>(message.payload().unwrap_or_default()) {
                     Ok(record) => {

@@ -23,7 +23,7 @@ pub const TABLES: [&str; 8] = [
 /// and ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so [`migrate`]
 /// adds each one that `system.columns` lacks. The schema's CREATE
 /// statements already have them.
-pub const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
+pub const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
     (
         "feature_drift",
         "status",
@@ -55,6 +55,11 @@ pub const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
         "agent_actions",
         "expected_effect",
         "String DEFAULT '' AFTER target_version",
+    ),
+    (
+        "feature_drift",
+        "current_unseen",
+        "Int64 DEFAULT 0 AFTER current_missing",
     ),
 ];
 

@@ -348,6 +348,7 @@ pub struct DriftRow<'a> {
     chi2_p_value: Option<f64>,
     current_count: i64,
     current_missing: i64,
+    current_unseen: i64,
     updated_ms: i64,
 }
 
@@ -377,6 +378,7 @@ impl<'a> DriftRow<'a> {
             chi2_p_value: d.chi2_p_value,
             current_count: d.current_count,
             current_missing: d.current_missing,
+            current_unseen: d.current_unseen,
             updated_ms,
         })
     }

@@ -195,7 +195,7 @@ impl<S: Source> Insert<'_, S> {
                 },
                 key: None,
                 payload: serde_json::to_vec(row).expect("rows serialize"),
-                reason: "sink_rejected",
+                reason: crate::dead_letters::SINK_REJECTED,
                 detail: error.to_string(),
                 withheld: None,
             });

@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use prometheus::{
-    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
 use crate::config::AlertRules;
@@ -48,6 +48,8 @@ pub struct Metrics {
     pub(super) sink_seconds: HistogramVec,
     pub(super) sink_rows: IntCounterVec,
     pub(super) sink_failures: IntCounterVec,
+    pub(super) consumed: IntCounterVec,
+    pub(super) ready: IntGauge,
     pub(super) join_predictions: IntGaugeVec,
     pub(super) join_labels: IntGaugeVec,
     /// Newest window start whose gauges are set, per series.
@@ -102,7 +104,7 @@ impl Metrics {
             SERIES.iter().chain(extra).copied().collect()
         };
         let confidence_buckets = (1..=20).map(|i| f64::from(i) * 0.05).collect();
-        Metrics {
+        let metrics = Metrics {
             predictions: counter(
                 "model_predictions_total",
                 "Predictions received (failed inferences included).",
@@ -196,6 +198,20 @@ impl Metrics {
                 "Failed batch writes (each retry counts).",
                 &["sink", "table"],
             ),
+            consumed: counter(
+                "mlobs_records_consumed_total",
+                "Records read from Kafka, per stage (join: predictions and labels; evaluate: partials).",
+                &["stage"],
+            ),
+            ready: {
+                let metric = IntGauge::new(
+                    "mlobs_ready",
+                    "1 while the process is ready (/readyz answers 200), else 0.",
+                )
+                .expect("valid metric");
+                registry.register(Box::new(metric.clone())).expect("unique metric");
+                metric
+            },
             join_predictions: int_gauge(
                 "mlobs_join_pending_predictions",
                 "Predictions waiting for their label in the join state, per partition.",
@@ -266,7 +282,14 @@ impl Metrics {
             max_error_types,
             alert_rules: AlertRules::default(),
             registry,
+        };
+        // Every dead-letter reason at 0 from the start: rate() cannot see
+        // the first increment of a series born at 1, so the first dead
+        // letter of a reason would never show on a dashboard.
+        for reason in crate::dead_letters::reasons() {
+            metrics.rejected.with_label_values(&[reason]);
         }
+        metrics
     }
 
     /// Sets `model_accuracy` only from windows with at least the alert

@@ -26,6 +26,20 @@ impl Metrics {
         self.sink_rows
             .with_label_values(&[sink, table])
             .inc_by(rows as u64);
+        // Touch the failures too: a rate of 0 failures is a rate, not absent.
+        self.sink_failures.with_label_values(&[sink, table]);
+    }
+
+    /// Counts `count` records a stage read from Kafka.
+    pub fn consumed(&self, stage: &str, count: usize) {
+        self.consumed
+            .with_label_values(&[stage])
+            .inc_by(count as u64);
+    }
+
+    /// Sets whether this process is ready (what `/readyz` answers).
+    pub fn ready(&self, ready: bool) {
+        self.ready.set(i64::from(ready));
     }
 
     /// Records a failed batch write.

@@ -48,7 +48,10 @@ pub fn serve(
 fn answer(path: &str, metrics: &Metrics, health: &Health) -> (u16, &'static str, String) {
     const TEXT: &str = "text/plain; charset=utf-8";
     match path.split('?').next().unwrap_or_default() {
-        "/metrics" => (200, "text/plain; version=0.0.4", metrics.render()),
+        "/metrics" => {
+            metrics.ready(health.readiness().is_ok());
+            (200, "text/plain; version=0.0.4", metrics.render())
+        }
         "/healthz" => (200, TEXT, "ok\n".into()),
         "/readyz" => match health.readiness() {
             Ok(()) => (200, TEXT, with_details("ready", health)),
