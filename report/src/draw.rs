@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chart::{Chart, Ink, Marker, Stroke, TimeAxis};
 use crate::font::FAMILY;
@@ -20,6 +21,12 @@ pub const HEIGHT: u32 = 520;
 const LEGEND_WIDTH: u32 = 270;
 /// Legend text longer than this wraps onto the next line.
 const LEGEND_CHARS: usize = 30;
+/// Rows of marker labels in the band above the plot (never over the data).
+const LABEL_ROWS: usize = 3;
+/// Height of one row of marker labels, px.
+const LABEL_ROW: i32 = 18;
+/// Width of a marker label's character, px (14 px DejaVu Sans, a little more).
+const LABEL_CHAR: i32 = 8;
 
 /// Series colours (Tableau 10 without the markers' red, purple and green).
 const PALETTE: [RGBColor; 10] = [
@@ -97,9 +104,18 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let (plot_area, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
     let (y0, y1) = chart.y_range;
+    // The title at the top, then the band of marker labels, then the plot.
+    let title = TextStyle::from((FAMILY, 26).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    plot_area
+        .draw(&Text::new(
+            chart.title.clone(),
+            ((WIDTH - LEGEND_WIDTH) as i32 / 2, 10),
+            title,
+        ))
+        .map_err(err)?;
     let mut plot = ChartBuilder::on(&plot_area)
-        .caption(&chart.title, (FAMILY, 26))
         .margin(14)
+        .margin_top(44 + LABEL_ROW * LABEL_ROWS as i32)
         .x_label_area_size(58)
         .y_label_area_size(84)
         .build_cartesian_2d(
@@ -152,29 +168,38 @@ fn draw<DB: DrawingBackend>(
         )))
         .map_err(err)?;
     }
-    for (i, m) in markers.iter().enumerate() {
+    let xs: Vec<i32> = markers
+        .iter()
+        .map(|m| plot.backend_coord(&(m.at_ms, y1)).0)
+        .collect();
+    let top = plot.backend_coord(&(axis.start_ms, y1)).1;
+    let widths: Vec<i32> = markers
+        .iter()
+        .map(|m| LABEL_CHAR * m.label.chars().count() as i32)
+        .collect();
+    let rows = label_rows(&xs, &widths, LABEL_ROWS);
+    for ((m, x), row) in markers.iter().zip(&xs).zip(rows) {
         let color = marker_color(m.kind);
         plot.draw_series(std::iter::once(PathElement::new(
             vec![(m.at_ms, y0), (m.at_ms, y1)],
             color.stroke_width(2),
         )))
         .map_err(err)?;
-        // Labels of markers close together go one under the other.
-        let near = markers[..i]
-            .iter()
-            .filter(|o| (o.at_ms - m.at_ms).abs() < (axis.end_ms - axis.start_ms) / 12)
-            .count() as i32;
-        // On a white box, so that a line under it does not hide it.
-        let top = 3 + 18 * near;
-        let width = 7 * m.label.chars().count() as i32 + 6;
-        let label = EmptyElement::at((m.at_ms, y1))
-            + Rectangle::new([(3, top), (3 + width, top + 17)], WHITE.mix(0.85).filled())
-            + Text::new(
-                m.label.clone(),
-                (6, top + 1),
-                (FAMILY, 14).into_font().color(&color),
-            );
-        plot.draw_series(std::iter::once(label)).map_err(err)?;
+        // The label in the band above the plot, joined to its line; a label
+        // with no room left is only in the page's table.
+        if let Some(row) = row {
+            let y = top - LABEL_ROW * (row as i32 + 1);
+            plot_area
+                .draw(&PathElement::new(
+                    vec![(*x, top), (*x, y + 2)],
+                    color.stroke_width(1),
+                ))
+                .map_err(err)?;
+            let font = (FAMILY, 14).into_font().color(&color);
+            plot_area
+                .draw(&Text::new(m.label.clone(), (*x + 4, y), font))
+                .map_err(err)?;
+        }
     }
     legend(&legend_area, chart, markers).map_err(err)
 }
@@ -200,7 +225,7 @@ fn legend<DB: DrawingBackend>(
     );
 
     let text = (FAMILY, 15).into_font().color(&BLACK);
-    let mut y = 60;
+    let mut y = 104;
     for (name, color, stroke) in entries {
         let style = color.stroke_width(if stroke == Stroke::Solid { 3 } else { 2 });
         let segments: &[(i32, i32)] = match stroke {
@@ -224,6 +249,23 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The row (0 nearest the plot) of each marker label, by the labels'
+/// left ends `xs` and `widths` in px: the first row where it does not
+/// overlap the label before it; `None` when all `rows` are taken there.
+fn label_rows(xs: &[i32], widths: &[i32], rows: usize) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by_key(|i| xs[*i]);
+    let mut free_from = vec![i32::MIN; rows];
+    let mut out = vec![None; xs.len()];
+    for i in order {
+        if let Some(row) = (0..rows).find(|r| free_from[*r] <= xs[i]) {
+            free_from[row] = xs[i] + widths[i] + 12;
+            out[i] = Some(row);
+        }
+    }
+    out
+}
+
 /// `text` in lines of at most `width` characters, broken at spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
@@ -243,7 +285,13 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{label_rows, wrap};
+
+    #[test]
+    fn marker_labels_close_together_stack_and_the_rest_wait() {
+        let rows = label_rows(&[100, 110, 500, 120, 130], &[80, 80, 80, 80, 80], 3);
+        assert_eq!(rows, [Some(0), Some(1), Some(0), Some(2), None]);
+    }
 
     #[test]
     fn legend_text_wraps_at_spaces() {

@@ -6,6 +6,7 @@ use mlobs_schemas::time::format_rfc3339;
 
 use crate::chart::Chart;
 use crate::markers::Placed;
+use crate::summary::VersionSummary;
 
 /// What the page says above the charts.
 pub struct Page<'a> {
@@ -24,7 +25,7 @@ pub struct Page<'a> {
 }
 
 /// The page, each chart shown from its SVG (the PNG is linked beside it).
-pub fn page(p: &Page, charts: &[Chart], events: &[Placed]) -> String {
+pub fn page(p: &Page, versions: &[VersionSummary], charts: &[Chart], events: &[Placed]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -50,6 +51,7 @@ pub fn page(p: &Page, charts: &[Chart], events: &[Placed]) -> String {
              event time the pipeline had reached when they happened.</p>\n",
         );
     }
+    out.push_str(&version_table(versions));
     for chart in charts {
         out.push_str(&format!(
             "<h2>{title}</h2>\n<p><img src=\"{file}.svg\" alt=\"{title}\"> <a href=\"{file}.png\">PNG</a></p>\n",
@@ -81,6 +83,27 @@ pub fn page(p: &Page, charts: &[Chart], events: &[Placed]) -> String {
         out.push_str("</table>\n");
     }
     out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// Per version: windows, predictions, share, labeled, accuracy.
+fn version_table(versions: &[VersionSummary]) -> String {
+    let mut out = String::from(
+        "<h2>Versions in this range</h2>\n<table>\n<tr><th>version</th><th>windows</th><th>predictions</th>\
+         <th>share of predictions</th><th>labeled</th><th>accuracy</th></tr>\n",
+    );
+    for v in versions {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&v.version),
+            v.windows,
+            v.predictions,
+            v.share,
+            v.labeled,
+            v.accuracy.map_or("-".into(), |a| format!("{a:.2}%"))
+        ));
+    }
+    out.push_str("</table>\n");
     out
 }
 
@@ -129,6 +152,14 @@ mod tests {
                 versions: &versions,
                 replayed: false,
             },
+            &[VersionSummary {
+                version: "2".into(),
+                windows: 3,
+                predictions: 10,
+                share: 100.0,
+                labeled: 8,
+                accuracy: Some(87.5),
+            }],
             &[chart],
             &[event],
         );
@@ -136,5 +167,8 @@ mod tests {
         assert!(page.contains("<img src=\"accuracy.svg\""));
         assert!(page.contains("<td>2026-01-05T10:20:00Z</td><td>alert fired</td>"));
         assert!(page.contains("v2 accuracy &lt;89%"));
+        assert!(page.contains(
+            "<tr><td>2</td><td>3</td><td>10</td><td>100.0%</td><td>8</td><td>87.50%</td></tr>"
+        ));
     }
 }

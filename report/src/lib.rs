@@ -21,6 +21,7 @@ pub mod html;
 pub mod markers;
 pub mod rows;
 pub mod series;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 
@@ -120,6 +121,7 @@ pub fn write(
             versions: &versions,
             replayed: clock.is_replayed(),
         },
+        &summary::summarize(&history.windows),
         &charts,
         &placed,
     );
