@@ -6,15 +6,8 @@ mod support;
 
 use mlobs_testkit::wait_until;
 use serde_json::Value;
+use support::investigate::incidents;
 use support::{crash, stop_gracefully, Pipeline, DEADLINE};
-
-/// The incidents as `mlobs agent incidents --format json` lists them.
-fn incidents(pipeline: &Pipeline) -> Vec<Value> {
-    let listed: Value =
-        serde_json::from_str(&pipeline.succeed(&["agent", "incidents", "--format", "json"]))
-            .unwrap();
-    listed.as_array().unwrap().clone()
-}
 
 /// The first incident for which `ready` holds, once it does.
 fn incident_once(pipeline: &Pipeline, what: &str, ready: impl Fn(&Value) -> bool) -> Value {

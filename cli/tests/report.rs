@@ -10,17 +10,10 @@ use std::time::Duration;
 
 use mlobs_testkit::wait_until;
 use serde_json::Value;
+use support::investigate::incidents;
 use support::{counts, stop_gracefully, Pipeline, DEADLINE};
 
 const CHARTS: [&str; 5] = ["accuracy", "traffic", "drift", "latency", "errors"];
-
-/// The incidents as `mlobs agent incidents --format json` lists them.
-fn incidents(pipeline: &Pipeline) -> Vec<Value> {
-    let listed: Value =
-        serde_json::from_str(&pipeline.succeed(&["agent", "incidents", "--format", "json"]))
-            .unwrap();
-    listed.as_array().unwrap().clone()
-}
 
 /// The width of a PNG, from its IHDR chunk.
 fn png_width(path: &Path) -> u32 {
@@ -43,16 +36,29 @@ fn row(page: &str, first: &str) -> Vec<String> {
         .collect()
 }
 
+/// `mlobs report args` fails with exit code 2 and a message holding
+/// `expected`, not a panic.
+fn fails(pipeline: &Pipeline, args: &[&str], expected: &str) {
+    let output = pipeline
+        .mlobs(&[&["report"], args].concat())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// Accuracy (%) of `version` over every window of the truth.
 fn true_accuracy(truth: &Value, version: &str) -> f64 {
-    let (mut labeled, mut correct) = (0.0, 0.0);
-    for w in truth["windows"].as_array().unwrap() {
-        if w["version"] == version {
-            labeled += w["labeled"].as_f64().unwrap();
-            correct += w["correct"].as_f64().unwrap();
+    let (mut labeled, mut correct) = (0, 0);
+    for (_, v, _, _, _, l, c) in counts(truth) {
+        if v == version {
+            labeled += l;
+            correct += c;
         }
     }
-    100.0 * correct / labeled
+    100.0 * correct as f64 / labeled as f64
 }
 
 #[test]
@@ -189,43 +195,19 @@ fn a_rolled_back_incident_is_drawn_with_its_alerts_action_and_resolution() {
     assert!(order[0] < order[1] && order[1] < order[2], "{order:?}");
 
     // A range the model has no window in says where its windows are.
-    let empty = pipeline
-        .mlobs(&[
-            "report",
-            "--model",
-            &model,
-            "--since",
-            "2027-01-01T00:00:00Z",
-            "--output",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(empty.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&empty.stderr);
-    assert!(
-        stderr.contains("its windows start from 2026-01-05T09:00:00Z"),
-        "{stderr}"
+    let out = out.to_str().unwrap();
+    let since = ["--model", &model, "--since"];
+    fails(
+        &pipeline,
+        &[&since[..], &["2026-01-06T00:00:00Z", "--output", out]].concat(),
+        "its windows start from 2026-01-05T09:00:00Z",
     );
-    // An output folder that cannot be made.
-    let blocked = out.join("report.html").join("inside");
-    let unwritable = pipeline
-        .mlobs(&[
-            "report",
-            "--model",
-            &model,
-            "--since",
-            "2026-01-05T09:00:00Z",
-            "--output",
-            blocked.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(unwritable.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&unwritable.stderr);
-    assert!(
-        stderr.contains("give an --output folder you can write to"),
-        "{stderr}"
+    // An output folder that cannot be made (under a file).
+    let blocked = format!("{out}/report.html/inside");
+    fails(
+        &pipeline,
+        &[&since[..], &["2026-01-05T09:00:00Z", "--output", &blocked]].concat(),
+        "give an --output folder you can write to",
     );
 
     stop_gracefully(agent);
@@ -236,18 +218,11 @@ fn a_rolled_back_incident_is_drawn_with_its_alerts_action_and_resolution() {
 fn bad_input_says_what_to_change() {
     let pipeline = Pipeline::unstarted("report-input", 1);
     pipeline.succeed(&["clickhouse", "migrate"]);
-    let fails = |args: &[&str], expected: &str| {
-        let output = pipeline.mlobs(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-    };
     let out = pipeline.path("report");
     let out = out.to_str().unwrap();
     fails(
+        &pipeline,
         &[
-            "report",
             "--model",
             "nope",
             "--since",
@@ -258,8 +233,8 @@ fn bad_input_says_what_to_change() {
         "model \"nope\" has no evaluation windows in ClickHouse; known models: none yet",
     );
     fails(
+        &pipeline,
         &[
-            "report",
             "--model",
             "churn",
             "--since",
@@ -272,15 +247,8 @@ fn bad_input_says_what_to_change() {
         "--since 2026-01-05T12:00:00Z is not before --until 2026-01-05T09:00:00Z",
     );
     fails(
-        &[
-            "report",
-            "--model",
-            "churn",
-            "--since",
-            "yesterday",
-            "--output",
-            out,
-        ],
+        &pipeline,
+        &["--model", "churn", "--since", "yesterday", "--output", out],
         "--since: \"yesterday\" is not an RFC 3339 time",
     );
 }

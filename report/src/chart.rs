@@ -41,7 +41,8 @@ pub struct Line {
 /// A line's colour: the n-th of the palette, or the limits' colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ink {
-    /// The n-th series colour (the same version keeps its colour across charts).
+    /// The n-th series colour (a version keeps its colour on the accuracy
+    /// and traffic charts).
     Series(usize),
     /// A limit: an SLO or a drift threshold.
     Limit,

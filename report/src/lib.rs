@@ -84,18 +84,12 @@ pub fn write(
     };
     std::fs::create_dir_all(dir).map_err(|e| output(dir, e))?;
 
-    let first = history
-        .windows
-        .iter()
-        .map(|w| w.start_ms)
-        .min()
-        .unwrap_or(request.since_ms);
-    let last_end = history
-        .windows
-        .iter()
-        .map(|w| w.end_ms)
-        .max()
-        .unwrap_or(request.until_ms);
+    // The axis spans the windows read (never empty: `read` fails then).
+    let starts = || history.windows.iter().map(|w| w.start_ms);
+    let first = starts().min().unwrap_or(request.since_ms);
+    let last_start = starts().max().unwrap_or(first);
+    let ends = history.windows.iter().map(|w| w.end_ms);
+    let last_end = ends.max().unwrap_or(request.until_ms);
     let axis = chart::TimeAxis::new(first, last_end);
     let clock = clock::Clock::of(&history.windows);
     let placed = markers::place(&history.events, &clock, request.since_ms, request.until_ms);
@@ -106,12 +100,6 @@ pub fn write(
         files.extend(draw::write(chart, &axis, &marks, dir)?);
     }
     let versions = series::versions(&history.windows);
-    let last_start = history
-        .windows
-        .iter()
-        .map(|w| w.start_ms)
-        .max()
-        .unwrap_or(first);
     let page = html::page(
         &html::Page {
             model: &request.model,

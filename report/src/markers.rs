@@ -32,7 +32,7 @@ pub fn place(events: &[Event], clock: &Clock, since_ms: i64, until_ms: i64) -> V
             })
         })
         .collect();
-    placed.sort_by(|a, b| (a.at_ms, a.event.kind).cmp(&(b.at_ms, b.event.kind)));
+    placed.sort_by_key(|p| (p.at_ms, p.event.kind));
     placed
 }
 

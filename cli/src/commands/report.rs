@@ -54,9 +54,9 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
             e => anyhow::Error::new(e),
         })?;
     out!(
-        "wrote {} ({} charts, {} version-windows, {} alerts, actions and incidents)",
+        "wrote {}: {} charts as PNG and SVG, {} windows, {} marked events (alerts fired, actions taken, incidents resolved)",
         written.page.display(),
-        written.charts.len(),
+        written.charts.len() / 2,
         written.windows,
         written.events
     );
