@@ -63,24 +63,11 @@ fn true_accuracy(truth: &Value, version: &str) -> f64 {
 
 #[test]
 fn a_rolled_back_incident_is_drawn_with_its_alerts_action_and_resolution() {
-    let (mut pipeline, model, _) = Pipeline::on_registry("report", "incident.toml");
-    // As in agent_worker.rs: version 1 holds about 95.2% under the drift.
-    pipeline.set("MLOBS_ALERTS_DEFAULTS_MIN_ACCURACY", "0.94");
+    let (mut pipeline, model, scenario) = Pipeline::section_7("report");
     let policies = pipeline.path("policies");
     std::fs::create_dir_all(&policies).unwrap();
     std::fs::write(policies.join("simulation.toml"), "auto = [\"rollback\"]\n").unwrap();
     pipeline.set("MLOBS_AGENT_POLICY_DIR", policies.to_str().unwrap());
-    let renamed = format!("name = \"{model}\"");
-    let drifted = format!("model = \"{model}\"");
-    let scenario = pipeline.scenario_with(
-        "incident.toml",
-        "report",
-        &[
-            ("name = \"churn\"", &renamed),
-            ("model = \"churn\"", &drifted),
-            ("duration = \"3h\"", "duration = \"5h\""),
-        ],
-    );
     // 2% timeouts of version 2 for 20 minutes: under the 5% that alerts.
     let mut text = std::fs::read_to_string(&scenario).unwrap();
     text.push_str(
