@@ -75,6 +75,22 @@ echo "== window results (accuracy falls from about 96% to about 88% after 10:00,
 echo
 echo "== alerts (stage 2's rules fire on the second window after the change, 10:10)"
 "$MLOBS" alerts
+# The report reads ClickHouse, which the pipeline's sink fills a moment
+# after the windows close: wait for every window there too.
+read -r since until < <(python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))
+print(min(x["window_start"] for x in w), max(x["window_end"] for x in w))' "$demo/truth.json")
+history_ready() {
+    local rows
+    rows=$(curl -fsS --max-time 5 http://127.0.0.1:8123/ --data-binary \
+        "SELECT count() FROM mlobs.window_metrics FINAL WHERE model = 'churn' AND window_start >= parseDateTimeBestEffort('$since') AND window_start < parseDateTimeBestEffort('$until')")
+    [ "$rows" -ge "$expected" ]
+}
+wait_until 60 history_ready || die "ClickHouse did not get every window in a minute; see $demo/demo.log"
+echo
+echo "== report: charts of the demo's event time ($since to $until) from ClickHouse"
+"$MLOBS" report --model churn --since "$since" --until "$until" --output "$demo/report"
 query=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' \
     'model_accuracy or model_feature_drifted == 1')
 cat <<EOF
@@ -90,4 +106,5 @@ ClickHouse, the latest windows and the drifted features:
   clickhouse-client --query "SELECT window_start, version, feature, method, round(score, 3) AS score, threshold FROM mlobs.feature_drift FINAL WHERE drifted = 1 ORDER BY window_start DESC LIMIT 10 FORMAT PrettyCompact"
 Window results from Kafka: $MLOBS --config $demo/mlobs.toml windows --format json
 Alerts:                     $MLOBS --config $demo/mlobs.toml alerts --status firing
+Report (open in a browser): $demo/report/report.html
 EOF

@@ -22,3 +22,10 @@ macro_rules! bad_input {
         anyhow::Error::new($crate::bad_input::BadInput(format!($($arg)*)))
     };
 }
+
+/// A time argument (`--since`, `--until`): RFC 3339, as every command
+/// takes it, in Unix milliseconds; or an error naming the flag.
+pub fn time_arg(flag: &str, text: &str) -> anyhow::Result<i64> {
+    mlobs_schemas::time::parse_rfc3339(text)
+        .map_err(|e| bad_input!("{flag}: {e}; give e.g. 2026-01-05T09:00:00Z"))
+}

@@ -54,6 +54,10 @@ enum Command {
     Model(commands::model::Args),
     /// Serve the diagnosis tools to MCP hosts (stdio, or HTTP with a bearer token).
     Mcp(commands::mcp::Args),
+    /// Charts (PNG, SVG) and an HTML page of a model's history from
+    /// ClickHouse: accuracy, traffic, drift, latency, errors, and when
+    /// alerts fired, actions were taken and incidents were resolved.
+    Report(commands::report::Args),
     /// The agent: a worker that turns alerts into incidents, diagnoses them,
     /// acts with approval and verifies; and its diagnosis on demand.
     Agent(commands::agent::Args),
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Command::Mcp(args) => commands::mcp::execute(&config, args),
         Command::Agent(args) => commands::agent::execute(&config, args),
         Command::Dashboards(args) => commands::dashboards::execute(args),
+        Command::Report(args) => commands::report::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

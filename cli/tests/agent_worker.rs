@@ -6,15 +6,8 @@ mod support;
 
 use mlobs_testkit::wait_until;
 use serde_json::Value;
+use support::investigate::incidents;
 use support::{crash, stop_gracefully, Pipeline, DEADLINE};
-
-/// The incidents as `mlobs agent incidents --format json` lists them.
-fn incidents(pipeline: &Pipeline) -> Vec<Value> {
-    let listed: Value =
-        serde_json::from_str(&pipeline.succeed(&["agent", "incidents", "--format", "json"]))
-            .unwrap();
-    listed.as_array().unwrap().clone()
-}
 
 /// The first incident for which `ready` holds, once it does.
 fn incident_once(pipeline: &Pipeline, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
@@ -25,22 +18,7 @@ fn incident_once(pipeline: &Pipeline, what: &str, ready: impl Fn(&Value) -> bool
 
 #[test]
 fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once() {
-    let (mut pipeline, model, _) = Pipeline::on_registry("agent-section7", "incident.toml");
-    // Version 1 holds about 95.2% under the drift: an objective of 94%
-    // tells recovery from noise in 2 windows of about 1,100 labels.
-    pipeline.set("MLOBS_ALERTS_DEFAULTS_MIN_ACCURACY", "0.94");
-    let renamed = format!("name = \"{model}\"");
-    let drifted = format!("model = \"{model}\"");
-    // Two more hours of event time after the drift for the verification.
-    let scenario = pipeline.scenario_with(
-        "incident.toml",
-        "long",
-        &[
-            ("name = \"churn\"", &renamed),
-            ("model = \"churn\"", &drifted),
-            ("duration = \"3h\"", "duration = \"5h\""),
-        ],
-    );
+    let (pipeline, model, scenario) = Pipeline::section_7("agent-section7");
     let run = pipeline.start("run", &[]);
     let agent = pipeline.agent();
     let simulator = pipeline.simulate_registered(&scenario);

@@ -33,6 +33,7 @@ use mlobs_registry::Registry;
 use serde_json::Value;
 
 pub use error::ToolError;
+pub(crate) use mlobs_pipeline::sinks::clickhouse::query::{num, text};
 pub use spec::{ModelRef, ModelSpec, Range, Selector, TimeWindow};
 
 /// What the tools read through: the history, the registry when
@@ -174,23 +175,9 @@ impl Tools {
     }
 }
 
-/// A JSON number, also when ClickHouse quoted it (64-bit integers).
-pub(crate) fn num(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
 /// A JSON count (see [`num`]).
 pub(crate) fn count(value: &Value) -> u64 {
     num(value).map_or(0, |n| n.max(0.0) as u64)
-}
-
-/// A JSON string ("" when absent).
-pub(crate) fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 /// The features of an `inference_log` row, its parallel name and value

@@ -4,20 +4,7 @@
 
 use super::{ModelRef, TimeWindow};
 
-/// `text` as a ClickHouse string literal.
-pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
+pub use mlobs_pipeline::sinks::clickhouse::query::quote;
 
 /// `model = ... [AND version = ...]`.
 pub fn model_filter(model: &ModelRef) -> String {
@@ -38,12 +25,6 @@ pub fn time_filter(column: &str, window: &TimeWindow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting_escapes_what_would_end_the_literal() {
-        assert_eq!(quote("churn"), "'churn'");
-        assert_eq!(quote("a'b\\c"), "'a\\'b\\\\c'");
-    }
 
     #[test]
     fn filters_name_the_model_version_and_range() {

@@ -10,6 +10,7 @@ pub mod drift;
 pub mod mcp;
 pub mod model;
 pub mod replay;
+pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod topics;

@@ -2,9 +2,8 @@
 
 use mlobs_pipeline::windows::{read_all, WindowView};
 use mlobs_pipeline::Config;
-use mlobs_schemas::time::parse_rfc3339;
 
-use crate::bad_input;
+use crate::bad_input::time_arg;
 use crate::output::{print_json, print_table, Format};
 
 #[derive(clap::Args)]
@@ -24,9 +23,8 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     let since = args
         .since
         .as_deref()
-        .map(parse_rfc3339)
-        .transpose()
-        .map_err(|e| bad_input!("--since: {e}"))?;
+        .map(|t| time_arg("--since", t))
+        .transpose()?;
     let schemas = config.writer_schemas()?;
     let windows: Vec<WindowView> =
         read_all(&config.kafka, &config.kafka.topics.window_metrics, &schemas)?

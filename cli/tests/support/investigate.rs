@@ -1,9 +1,18 @@
-//! Running `mlobs agent investigate` from a test and reading its report.
+//! Running `mlobs agent investigate` from a test and reading its report,
+//! and the agent's incidents.
 
 use mlobs_testkit::wait_until;
 use serde_json::Value;
 
 use super::{Pipeline, DEADLINE};
+
+/// The incidents as `mlobs agent incidents --format json` lists them.
+pub fn incidents(pipeline: &Pipeline) -> Vec<Value> {
+    let listed: Value =
+        serde_json::from_str(&pipeline.succeed(&["agent", "incidents", "--format", "json"]))
+            .unwrap();
+    listed.as_array().unwrap().clone()
+}
 
 /// The report once `ready` holds (the history is written asynchronously);
 /// the deadline fails the test with the last report.

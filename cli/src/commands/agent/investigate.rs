@@ -5,6 +5,7 @@ use mlobs_agent::investigate;
 use mlobs_agent::tools::{ToolError, Tools};
 use mlobs_pipeline::Config;
 
+use crate::bad_input::time_arg;
 use crate::{bad_input, out};
 
 #[derive(clap::Args)]
@@ -30,14 +31,11 @@ enum Format {
 }
 
 pub fn execute(config: &Config, args: InvestigateArgs) -> anyhow::Result<()> {
-    let since = match &args.since {
-        Some(t) => Some(mlobs_schemas::time::parse_rfc3339(t).map_err(|e| {
-            bad_input!(
-                "--since {t:?} is not an RFC 3339 time ({e}); give e.g. 2026-01-05T09:00:00Z"
-            )
-        })?),
-        None => None,
-    };
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| time_arg("--since", t))
+        .transpose()?;
     let tools = Tools::from_config(config).map_err(|e| bad_input!("{e}"))?;
     // The onset of a symptom is this many windows before its alert fired.
     let for_windows = config

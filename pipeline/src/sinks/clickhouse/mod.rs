@@ -19,6 +19,7 @@ pub mod audit;
 pub mod columns;
 mod error;
 pub mod migrate;
+pub mod query;
 pub mod rows;
 mod tls;
 pub mod writer;
