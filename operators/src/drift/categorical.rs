@@ -168,6 +168,10 @@ mod tests {
         assert_eq!((current.summary.count, current.summary.missing), (4, 1));
         assert_eq!(current.unseen_distinct, 2);
         let drift = categorical_drift("plan", &reference, &current, Choice::default()).unwrap();
-        assert_eq!(drift.current_unseen, Some(3), "the verdict carries the count");
+        assert_eq!(
+            drift.current_unseen,
+            Some(3),
+            "the verdict carries the count"
+        );
     }
 }
