@@ -3,7 +3,9 @@
 //! metrics.
 
 use crate::annotations::{prometheus_alerts, registry_changes, stream_alerts};
-use crate::filters::{quantile_by, rate_by, sql_in_range, sql_model_in_range, SERIES};
+use crate::filters::{
+    per_version_window, quantile_by, rate_by, sql_in_range, sql_model_in_range, SERIES,
+};
 use crate::model::{promql, sql_series, sql_table, Dashboard, Kind, Panel};
 
 /// Accuracy of each version in each window of the history (the panel the
@@ -11,10 +13,9 @@ use crate::model::{promql, sql_series, sql_table, Dashboard, Kind, Panel};
 pub fn accuracy_per_window() -> Panel {
     Panel::new(Kind::TimeSeries, "Accuracy per window", "percentunit")
         .about("Correct / labeled predictions of each version in each window (window_metrics), by the window's start (event time).")
-        .query(sql_series(format!(
-            "SELECT window_start AS time, concat('v', version) AS version_name, sum(correct) / sum(labeled) AS version_accuracy \
-             FROM window_metrics FINAL WHERE {} GROUP BY window_start, version HAVING sum(labeled) > 0 ORDER BY time",
-            sql_in_range("window_start")
+        .query(sql_series(per_version_window(
+            "sum(correct) / sum(labeled) AS version_accuracy",
+            " HAVING sum(labeled) > 0",
         )))
 }
 
@@ -29,11 +30,7 @@ pub fn dashboard() -> Dashboard {
             accuracy_per_window(),
             Panel::new(Kind::TimeSeries, "Labeled predictions per window", "short")
                 .about("How many labels each window's accuracy rests on: a version with few labels is not yet judged.")
-                .query(sql_series(format!(
-                    "SELECT window_start AS time, concat('v', version) AS version_name, sum(labeled) AS labeled_predictions \
-                     FROM window_metrics FINAL WHERE {} GROUP BY window_start, version ORDER BY time",
-                    sql_in_range("window_start")
-                ))),
+                .query(sql_series(per_version_window("sum(labeled) AS labeled_predictions", ""))),
             Panel::new(Kind::TimeSeries, "Gap to the best version (champion/challenger)", "percentunit")
                 .about("Each version's accuracy minus the best version's in the same window: 0 for the best, below 0 for the others. Like the version-regression rule, it compares with the best version rather than asking MLflow which one is champion.")
                 .query(sql_series(format!(

@@ -3,7 +3,7 @@
 //! arrive missing or unseen in training.
 
 use crate::annotations::{prometheus_alerts, stream_alerts};
-use crate::filters::{sql_in_range, SERIES};
+use crate::filters::{per_version_window, sql_in_range, SERIES};
 use crate::model::{promql, sql_series, Dashboard, Kind, Panel};
 
 /// A per-window, per-feature series of `value` from feature_drift.
@@ -33,11 +33,7 @@ pub fn dashboard() -> Dashboard {
                 .query(sql_series(per_feature("max(drifted) AS drifted_flag", " AND status IN ('ok', 'drifted')"))),
             Panel::new(Kind::TimeSeries, "Share of drifted features", "percentunit")
                 .about("Drifted features / features tested, per window; dataset drift is declared at the configured share (0.5 by default).")
-                .query(sql_series(format!(
-                    "SELECT window_start AS time, concat('v', version) AS version_name, any(share_drifted) AS drifted_share \
-                     FROM window_metrics FINAL WHERE {} GROUP BY window_start, version ORDER BY time",
-                    sql_in_range("window_start")
-                )))
+                .query(sql_series(per_version_window("any(share_drifted) AS drifted_share", "")))
                 .query(promql(format!("model_dataset_drift_share{{{SERIES}}}"), "now v{{version}}")),
             Panel::new(Kind::TimeSeries, "Missing values", "percentunit")
                 .about("Share of a feature's values that arrived missing, per window.")

@@ -27,6 +27,17 @@ pub fn sql_model_in_range(column: &str) -> String {
     format!("model = '$model' AND environment = '$environment' AND $__timeFilter({column})")
 }
 
+/// SQL: `value` (an aggregate over window_metrics) per window and selected
+/// version, as Grafana draws time series (time, version_name, value);
+/// `having` filters the groups (empty, or ` HAVING ...`).
+pub fn per_version_window(value: &str, having: &str) -> String {
+    format!(
+        "SELECT window_start AS time, concat('v', version) AS version_name, {value} \
+         FROM window_metrics FINAL WHERE {} GROUP BY window_start, version{having} ORDER BY time",
+        sql_in_range("window_start")
+    )
+}
+
 /// `rate()` of a counter of the selected series, summed by `by`.
 pub fn rate_by(by: &str, metric: &str) -> String {
     format!("sum by ({by}) (rate({metric}{{{SERIES}}}[$__rate_interval]))")
