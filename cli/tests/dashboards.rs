@@ -212,6 +212,7 @@ fn every_dashboard_query_returns_live_data_of_its_panels_shape() {
         labeled,
         "one point per labeled (window, version)"
     );
+    let mut largest_gap: f64 = 0.0;
     for row in &accuracy {
         let key = (
             row[0].as_str().unwrap().to_string(),
@@ -219,12 +220,17 @@ fn every_dashboard_query_returns_live_data_of_its_panels_shape() {
         );
         let (_, labeled, correct) = truth_windows[&key];
         let shown = support::services::number(&row[2]);
+        largest_gap = largest_gap.max((shown - correct / labeled).abs());
         assert!(
             (shown - correct / labeled).abs() <= 0.01,
             "{key:?}: {shown} shown, truth {}",
             correct / labeled
         );
     }
+    println!(
+        "accuracy panel: {} points, largest difference from the truth {largest_gap:.2e}",
+        accuracy.len()
+    );
     let share = panel_rows(
         &pipeline,
         "mlobs-rollout",

@@ -34,13 +34,17 @@ pub enum Origin {
 /// The reason of a row ClickHouse refused (the rest of its batch written).
 pub const SINK_REJECTED: &str = "sink_rejected";
 
+/// The reason of an event stamped further ahead of the clock than
+/// `windows.max_future_ms` allows.
+pub const FUTURE_EVENT_TIME: &str = "future_event_time";
+
 /// Every reason a record goes to the dead-letter topic with: undecodable,
-/// invalid, or refused by the history.
+/// invalid, too far in the future, or refused by the history.
 pub fn reasons() -> impl Iterator<Item = &'static str> {
     mlobs_schemas::DecodeError::REASONS
         .into_iter()
         .chain(mlobs_operators::validate::REASONS)
-        .chain([SINK_REJECTED])
+        .chain([FUTURE_EVENT_TIME, SINK_REJECTED])
 }
 
 /// A record for the dead-letter topic.

@@ -384,7 +384,7 @@ fn not_future(event_time: i64, latest: i64) -> Result<(), (&'static str, String)
         return Ok(());
     }
     Err((
-        "future_event_time",
+        crate::dead_letters::FUTURE_EVENT_TIME,
         format!(
             "event_time {} is {} s ahead of what windows.max_future_ms allows",
             mlobs_schemas::time::format_rfc3339(event_time),

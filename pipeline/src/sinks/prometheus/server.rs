@@ -104,6 +104,26 @@ mod tests {
         assert_eq!(answer("/nope", &metrics, &health).0, 404);
         let (status, _, body) = answer("/metrics?x=1", &metrics, &health);
         assert_eq!(status, 200);
-        assert!(body.is_empty() || body.contains("# HELP"), "{body}");
+        assert!(body.contains("\nmlobs_ready 1\n"), "ready, as /readyz says");
+        health.set_broker(false);
+        let (_, _, body) = answer("/metrics", &metrics, &health);
+        assert!(
+            body.contains("\nmlobs_ready 0\n"),
+            "not ready, as /readyz says"
+        );
+    }
+
+    #[test]
+    fn every_dead_letter_reason_is_a_series_before_its_first_record() {
+        let body = answer("/metrics", &Metrics::default(), &Health::new(&[], false)).2;
+        for reason in [
+            "not_avro",
+            "missing_field",
+            "future_event_time",
+            "sink_rejected",
+        ] {
+            let series = format!("mlobs_records_rejected_total{{reason=\"{reason}\"}} 0\n");
+            assert!(body.contains(&series), "{series} not in {body}");
+        }
     }
 }
