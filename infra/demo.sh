@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# `make demo`: plays scenarios/drift.toml through the real pipeline on the
-# local stack and prints the window results, where the accuracy drop and the
-# drifted feature show. Each run starts from an empty broker (tansu keeps
-# records forever unless told otherwise, and its DeleteTopics deletes every
-# topic, so a reset is how the local broker stays bounded) and uses topics of
-# its own (named after the time); its config is written to
-# .mlobs-data/demo/mlobs.toml for exploring afterwards:
-#   target/release/mlobs --config .mlobs-data/demo/mlobs.toml windows
-# The stack and the pipeline keep running afterwards (Prometheus scrapes the
-# pipeline on 127.0.0.1:9464; the history is in ClickHouse's `mlobs`
-# database); `make down` stops them all.
+# `make demo`: the seed's section 7 on the local stack. Churn version 2 is
+# champion, version 1 (fewer features) is registered too; monthly_charges
+# changes unit upstream at 10:00 of event time; the pipeline detects it, the
+# agent diagnoses it, rolls back (Option A) and retrains (Option B) under
+# the demo's approval policy, and verifies that accuracy is back. The
+# terminal shows the timeline as it happens (`mlobs agent timeline
+# --follow`); every number comes from the run. Ends with `mlobs report`.
+#
+# Each run starts from an empty broker and an empty registry (tansu keeps
+# records forever and its DeleteTopics deletes every topic; MLflow numbers
+# versions from 1 per model, and the story has versions 1 and 2), and keeps
+# its history in a ClickHouse database of its own. Its config is written
+# to .mlobs-data/demo/mlobs.toml for exploring afterwards:
+#   target/release/mlobs --config .mlobs-data/demo/mlobs.toml agent incidents
+# The stack, the pipeline and the agent keep running afterwards (Prometheus
+# scrapes the pipeline on 127.0.0.1:9464); `make down` stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
 MLOBS="$REPO_DIR/target/release/mlobs"
 demo="$MLOBS_DATA/demo"
 run="demo-$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$demo/baselines"
+database="mlobs_${run//-/_}"
+rm -rf "$demo/report" "$demo/truth.json"
+mkdir -p "$demo"
 cat >"$demo/mlobs.toml" <<TOML
 # Written by infra/demo.sh for run $run.
 [kafka]
@@ -34,77 +41,105 @@ window_metrics = "$run.window-metrics"
 alerts = "$run.alerts"
 alert_state = "$run.alert-state"
 claims = "$run.claims"
+incidents = "$run.incidents"
+agent_actions = "$run.agent-actions"
 [kafka.groups]
 join = "$run-join"
 evaluate = "$run-evaluate"
+agent = "$run-agent"
+[clickhouse]
+database = "$database"
 [windows]
 size_ms = 600000
-# The scenario runs event time 900x faster than the wall clock: lateness
-# must cover the wall-clock idleness below in event time.
-allowed_lateness_ms = 1800000
+# Labels come up to 20 minutes after their prediction; the scenario runs
+# event time 100x faster than the wall clock, so lateness also covers the
+# wall-clock idleness below.
+allowed_lateness_ms = 1500000
 [runtime]
 checkpoint_interval_ms = 1000
 idle_after_ms = 2000
 flush_after_ms = 5000
 [baselines]
-dir = "$demo/baselines"
+source = "mlflow"
+[mlflow]
+models = ["churn"]
+refresh_ms = 1000
+cache_dir = "$demo/baseline-cache"
+[alerts.defaults]
+# The accuracy objective: version 2 holds about 96% before the change.
+min_accuracy = 0.94
+[agent]
+# simulation.toml: auto = ["rollback", "retrain"] (the scenario's events
+# carry environment "simulation").
+policy_dir = "$REPO_DIR/infra/agent/policies"
+verify_windows = 6
+[retrain]
+# Production rows since the change; the newest 30% judge the new version
+# against the champion, which by then is version 1 (about a point behind):
+# promote when at least half a point better, significantly.
+holdout_share = 0.3
+margin = 0.005
+significance = 0.05
 TOML
 export MLOBS_CONFIG="$demo/mlobs.toml"
-# A previous demo's pipeline stops first (it holds the metrics port and
-# reads the broker that is reset next).
+# A previous demo's processes stop first (they hold the metrics ports and
+# read the broker and the registry that are reset next).
+stop_service demo-agent
 stop_service demo
-"$INFRA_DIR/stack.sh" reset kafka
+"$INFRA_DIR/stack.sh" reset kafka mlflow
 "$MLOBS" topics create >/dev/null
-echo "== playing scenarios/drift.toml (2h30m of event time in about 10 s)"
-"$MLOBS" simulate --scenario scenarios/drift.toml --truth "$demo/truth.json" --baselines "$demo/baselines"
-# The pipeline reads baselines when it starts, so it starts once the
-# simulator has written them; the events wait in Kafka meanwhile.
-echo "== starting the pipeline (log: $demo/demo.log)"
+"$MLOBS" clickhouse migrate >/dev/null
+
+cat <<EOF
+
+== mlobs demo: the seed's section 7, on the real stack (Kafka, ClickHouse, Prometheus, MLflow)
+   churn version 2 is champion; version 1, trained without monthly_charges, is registered too.
+   At 10:00 of event time monthly_charges arrives in another unit (x1.8), and nobody tells the model.
+   Approval policy of this demo (infra/agent/policies/simulation.toml): auto = ["rollback", "retrain"]:
+   the agent carries out both options without waiting for a person. In production a person approves
+   (mlobs agent approve ACTION_ID); see infra/agent/policies/production.toml.
+   3 hours of event time play in about 2 minutes. Timeline (event time, then what happened):
+
+EOF
 start_service demo 9464 60 "http_ok http://127.0.0.1:9464/healthz" -- "$MLOBS" run
-expected=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$demo/truth.json")
-echo "== waiting for the pipeline to close every window ($expected windows)"
-windows_ready() {
-    local complete
-    complete=$("$MLOBS" windows --format json |
-        python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["complete"]))')
-    [ "$complete" -ge "$expected" ]
+start_service demo-agent 9467 60 "http_ok http://127.0.0.1:9467/healthz" -- "$MLOBS" agent run
+"$MLOBS" simulate --register --scenario scenarios/section7.toml --truth "$demo/truth.json" \
+    >"$demo/simulate.log" 2>&1 &
+simulator=$!
+"$MLOBS" agent timeline --model churn --follow --until-closed --timeout-s 420
+wait "$simulator" || die "the simulator failed; see $demo/simulate.log"
+
+# Every window in ClickHouse, then the numbers beside the simulator's truth.
+expected=$(python3 -c 'import json,sys; print(len({w["window_start"] for w in json.load(open(sys.argv[1]))}))' "$demo/truth.json")
+history_ready() {
+    local rows
+    rows=$(curl -fsS --max-time 5 http://127.0.0.1:8123/ --data-binary \
+        "SELECT uniqExact(window_start_ms) FROM $database.window_metrics FINAL WHERE model = 'churn' AND complete = 1")
+    [ "$rows" -ge "$expected" ]
 }
-wait_until 120 windows_ready || die "the pipeline did not finish in 2 minutes; see $demo/demo.log"
-echo "== window results (accuracy falls from about 96% to about 88% after 10:00, when monthly_charges drifts)"
-"$MLOBS" windows
+wait_until 120 history_ready || die "ClickHouse did not get every window in 2 minutes; see $MLOBS_DATA/demo/demo.log"
 echo
-echo "== alerts (stage 2's rules fire on the second window after the change, 10:10)"
-"$MLOBS" alerts
-# The report reads ClickHouse, which the pipeline's sink fills a moment
-# after the windows close: wait for every window there too.
+echo "== accuracy per phase: the pipeline (ClickHouse) beside the simulator's truth"
+python3 infra/demo_summary.py "$database" "$demo/truth.json" 2026-01-05T10:00:00Z
 read -r since until < <(python3 -c '
 import json, sys
 w = json.load(open(sys.argv[1]))
 print(min(x["window_start"] for x in w), max(x["window_end"] for x in w))' "$demo/truth.json")
-history_ready() {
-    local rows
-    rows=$(curl -fsS --max-time 5 http://127.0.0.1:8123/ --data-binary \
-        "SELECT count() FROM mlobs.window_metrics FINAL WHERE model = 'churn' AND window_start >= parseDateTimeBestEffort('$since') AND window_start < parseDateTimeBestEffort('$until')")
-    [ "$rows" -ge "$expected" ]
-}
-wait_until 60 history_ready || die "ClickHouse did not get every window in a minute; see $demo/demo.log"
 echo
 echo "== report: charts of the demo's event time ($since to $until) from ClickHouse"
-"$MLOBS" report --model churn --since "$since" --until "$until" --output "$demo/report"
-query=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' \
-    'model_accuracy or model_feature_drifted == 1')
+"$MLOBS" report --model churn --since "$since" --until "$until" --output "$demo/report" \
+    --mark "2026-01-05T10:00:00Z=monthly_charges x1.8 injected"
 cat <<EOF
 
-== where to look (the stack and the pipeline keep running; 'make down' stops them)
-Prometheus: http://127.0.0.1:9090/graph?g0.expr=$query&g0.tab=1
-  accuracy of the newest window per version:  model_accuracy
-  features drifted in the newest window:      model_feature_drifted == 1
-  accuracy over everything labeled so far:
-    sum by (version) (model_predictions_correct_total) / sum by (version) (model_predictions_labeled_total)
-ClickHouse, the latest windows and the drifted features:
-  clickhouse-client --query "SELECT model, version, window_start, predictions, labeled, round(accuracy, 3) AS accuracy, share_drifted FROM mlobs.window_metrics FINAL ORDER BY window_start DESC, version LIMIT 10 FORMAT PrettyCompact"
-  clickhouse-client --query "SELECT window_start, version, feature, method, round(score, 3) AS score, threshold FROM mlobs.feature_drift FINAL WHERE drifted = 1 ORDER BY window_start DESC LIMIT 10 FORMAT PrettyCompact"
-Window results from Kafka: $MLOBS --config $demo/mlobs.toml windows --format json
-Alerts:                     $MLOBS --config $demo/mlobs.toml alerts --status firing
+== where to look (the stack, the pipeline and the agent keep running; 'make down' stops them)
 Report (open in a browser): $demo/report/report.html
+Grafana: import the dashboards of infra/grafana (README, "Grafana dashboards": three steps)
+Prometheus: http://127.0.0.1:9090/graph?g0.expr=model_accuracy&g0.tab=1
+  model_accuracy, model_feature_drifted == 1, mlobs_agent_actions_total, mlobs_agent_incidents_total
+ClickHouse (database $database):
+  clickhouse-client --query "SELECT window_start, version, labeled, round(accuracy, 3) AS accuracy FROM $database.window_metrics FINAL WHERE model = 'churn' ORDER BY window_start, version FORMAT PrettyCompact"
+  clickhouse-client --query "SELECT action_id, action, status, result FROM $database.agent_actions FINAL ORDER BY updated_ms FORMAT PrettyCompact"
+  clickhouse-client --query "SELECT event_time, action, version, previous_version, actor FROM $database.registry_events ORDER BY event_time_ms FORMAT PrettyCompact"
+The incident:     $MLOBS --config $demo/mlobs.toml agent incidents --format json
+The registry:     $MLOBS --config $demo/mlobs.toml model show churn   (MLflow UI: http://127.0.0.1:5000/#/models/churn)
 EOF

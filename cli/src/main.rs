@@ -61,6 +61,9 @@ enum Command {
     /// The agent: a worker that turns alerts into incidents, diagnoses them,
     /// acts with approval and verifies; and its diagnosis on demand.
     Agent(commands::agent::Args),
+    /// Train a new version on recent labeled production data, judge it
+    /// against the champion, register it in MLflow and promote it by policy.
+    Retrain(commands::retrain::Args),
     /// Write the Grafana dashboards (JSON) for a Grafana of your own.
     Dashboards(commands::dashboards::Args),
 }
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Agent(args) => commands::agent::execute(&config, args),
         Command::Dashboards(args) => commands::dashboards::execute(args),
         Command::Report(args) => commands::report::execute(&config, args),
+        Command::Retrain(args) => commands::retrain::execute(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,17 +4,8 @@
 
 mod support;
 
-use mlobs_testkit::wait_until;
-use serde_json::Value;
-use support::investigate::incidents;
+use support::investigate::incident_once;
 use support::{crash, stop_gracefully, Pipeline, DEADLINE};
-
-/// The first incident for which `ready` holds, once it does.
-fn incident_once(pipeline: &Pipeline, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    wait_until(DEADLINE, what, || {
-        incidents(pipeline).into_iter().find(&ready)
-    })
-}
 
 #[test]
 fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once() {
@@ -25,6 +16,7 @@ fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once
 
     let waiting = incident_once(
         &pipeline,
+        DEADLINE,
         "an incident with an action awaiting approval",
         |i| i["action"]["status"] == "awaiting_approval",
     );
@@ -48,13 +40,13 @@ fn section_7_input_drift_is_rolled_back_with_approval_verified_and_resolved_once
     crash(agent);
     let agent = pipeline.agent();
     pipeline.succeed(&["agent", "approve", &action_id, "--by", "on-call"]);
-    incident_once(&pipeline, "the rollback to be carried out", |i| {
+    incident_once(&pipeline, DEADLINE, "the rollback to be carried out", |i| {
         i["action"]["status"] == "executed"
     });
     // Killed right after acting: the next one verifies, and acts no more.
     crash(agent);
     let agent = pipeline.agent();
-    let closed = incident_once(&pipeline, "the incident to close", |i| {
+    let closed = incident_once(&pipeline, DEADLINE, "the incident to close", |i| {
         i["status"] != "open"
     });
     println!("{closed:#}");

@@ -250,6 +250,7 @@ fn saved_incident(database: &str) -> String {
         report: None,
         narration: None,
         action_id: None,
+        follow_up_ids: Vec::new(),
         verify_after_ms: None,
         resolution: String::new(),
         opened_ms: 1_750_000_000_000,

@@ -25,6 +25,7 @@ mod error;
 pub mod models;
 pub mod runs;
 pub mod serving;
+pub mod trained;
 pub mod types;
 pub mod versions;
 

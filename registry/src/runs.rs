@@ -97,6 +97,20 @@ impl Registry {
         Ok(())
     }
 
+    /// Logs `metrics` (name, value) on run `run_id` at `at_ms`, step 0.
+    pub fn log_metrics(&self, run_id: &str, metrics: &[(&str, f64)], at_ms: i64) -> Result<()> {
+        let call = call("runs/log-batch", format!("{run_id} metrics"));
+        let metrics: Vec<serde_json::Value> = metrics
+            .iter()
+            .map(
+                |(key, value)| json!({ "key": key, "value": value, "timestamp": at_ms, "step": 0 }),
+            )
+            .collect();
+        let body = json!({ "run_id": run_id, "metrics": metrics });
+        let _: Empty = self.call(&call, Method::POST, "runs/log-batch", &body)?;
+        Ok(())
+    }
+
     /// Marks run `run_id` `status` (`FINISHED`, `FAILED`) at `end_ms`.
     pub fn end_run(&self, run_id: &str, status: &str, end_ms: i64) -> Result<Run> {
         let call = call("runs/update", format!("{run_id} {status}"));

@@ -44,10 +44,13 @@ const PALETTE: [RGBColor; 10] = [
 /// SLOs and thresholds.
 const LIMIT: RGBColor = RGBColor(60, 60, 60);
 
-/// A marker kind's colour: red alerts, purple actions, green resolutions.
+/// A marker kind's colour: grey marks, red alerts, orange diagnoses,
+/// purple actions, green resolutions.
 fn marker_color(kind: EventKind) -> RGBColor {
     match kind {
+        EventKind::Marked => RGBColor(127, 127, 127),
         EventKind::AlertFired => RGBColor(214, 39, 40),
+        EventKind::Diagnosed => RGBColor(255, 127, 14),
         EventKind::ActionTaken => RGBColor(148, 103, 189),
         EventKind::IncidentResolved => RGBColor(44, 160, 44),
     }

@@ -97,12 +97,31 @@ impl Scope {
         )
     }
 
-    /// The model's executed actions, at any time (wall clock).
+    /// The model's executed actions, at any time (wall clock); the steps
+    /// of a retrain job are its action's detail, not markers of their own.
     pub fn actions_sql(&self) -> String {
         format!(
             "SELECT action, version, target_version, approved_by, result, updated_ms AS at \
-             FROM {} FINAL WHERE model = {} AND status = 'executed' ORDER BY at",
+             FROM {} FINAL WHERE model = {} AND status = 'executed' \
+             AND action NOT LIKE 'retrain.%' ORDER BY at",
             self.table("agent_actions"),
+            quote(&self.model)
+        )
+    }
+
+    /// When each incident of the model was diagnosed (its first proposal,
+    /// wall clock) and what the diagnosis said.
+    pub fn diagnoses_sql(&self) -> String {
+        format!(
+            "SELECT at, root_cause, feature, version FROM \
+             (SELECT incident_id, min(created_at) * 1000 AS at FROM {} FINAL \
+              WHERE model = {} AND incident_id != '' AND action NOT LIKE 'retrain.%' GROUP BY incident_id) \
+             ANY INNER JOIN \
+             (SELECT incident_id, root_cause, feature, version FROM {} FINAL WHERE model = {}) \
+             USING incident_id ORDER BY at",
+            self.table("agent_actions"),
+            quote(&self.model),
+            self.table("incidents"),
             quote(&self.model)
         )
     }
@@ -145,6 +164,7 @@ pub fn read(clickhouse: &ClickHouse, scope: &Scope) -> Result<History, ReportErr
         return Err(nothing_in_range(clickhouse, scope)?);
     }
     let mut events: Vec<Event> = rows(scope.alerts_sql())?.iter().map(alert).collect();
+    events.extend(rows(scope.diagnoses_sql())?.iter().map(diagnosis));
     events.extend(rows(scope.actions_sql())?.iter().map(action));
     events.extend(rows(scope.incidents_sql())?.iter().map(incident));
     Ok(History {
@@ -240,12 +260,28 @@ fn action(r: &Value) -> Event {
         at_ms: ms(&r["at"]),
         wall_clock: true,
         version: text(&r["version"]),
-        what: format!("{} to {}", text(&r["action"]), text(&r["target_version"])),
+        what: match text(&r["target_version"]).as_str() {
+            "" => text(&r["action"]),
+            target => format!("{} to {target}", text(&r["action"])),
+        },
         detail: format!(
             "approved by {}: {}",
             text(&r["approved_by"]),
             text(&r["result"])
         ),
+    }
+}
+
+fn diagnosis(r: &Value) -> Event {
+    Event {
+        kind: EventKind::Diagnosed,
+        at_ms: ms(&r["at"]),
+        wall_clock: true,
+        version: text(&r["version"]),
+        what: format!("{} {}", text(&r["root_cause"]), text(&r["feature"]))
+            .trim()
+            .to_string(),
+        detail: "the agent's diagnosis (its first proposal)".into(),
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Request {
     pub until_ms: i64,
     /// The model's alert thresholds: the SLO lines.
     pub thresholds: AlertThresholds,
+    /// Moments to mark beside the history's own events: (event time ms,
+    /// words).
+    pub marks: Vec<(i64, String)>,
 }
 
 /// What was written.
@@ -77,7 +80,17 @@ pub fn write(
         since_ms: request.since_ms,
         until_ms: request.until_ms,
     };
-    let history = history::read(clickhouse, &scope)?;
+    let mut history = history::read(clickhouse, &scope)?;
+    history
+        .events
+        .extend(request.marks.iter().map(|(at_ms, what)| rows::Event {
+            kind: rows::EventKind::Marked,
+            at_ms: *at_ms,
+            wall_clock: false,
+            version: String::new(),
+            what: what.clone(),
+            detail: "marked with --mark".into(),
+        }));
     let output = |path: &Path, e: std::io::Error| ReportError::Output {
         path: path.display().to_string(),
         detail: e.to_string(),

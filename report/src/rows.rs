@@ -55,8 +55,14 @@ pub struct DriftRow {
 /// What happened: the markers on the charts and the rows of the page's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventKind {
+    /// A moment named on the command line (`mlobs report --mark`): a
+    /// deploy, a known upstream change, a drift a demo injected.
+    Marked,
     /// An alert started firing (`alerts.started_at`, event time).
     AlertFired,
+    /// The agent named the cause of an incident (the proposal of its first
+    /// action, `agent_actions.created_at`).
+    Diagnosed,
     /// The agent carried out an action (`agent_actions`, status executed).
     ActionTaken,
     /// An incident was resolved (`incidents`, status resolved).
@@ -67,7 +73,9 @@ impl EventKind {
     /// The legend's words for it.
     pub fn label(self) -> &'static str {
         match self {
+            EventKind::Marked => "marked",
             EventKind::AlertFired => "alert fired",
+            EventKind::Diagnosed => "incident diagnosed",
             EventKind::ActionTaken => "action taken",
             EventKind::IncidentResolved => "incident resolved",
         }

@@ -9,7 +9,6 @@ mod features;
 mod file;
 mod injections;
 pub mod kafka_output;
-mod logistic;
 mod model;
 mod play;
 mod process;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use mlobs_schemas::GroundTruthEvent;
+use mlobs_trainer::Logistic;
 
-use crate::logistic::Logistic;
 use crate::routing::Routing;
 use crate::serve::{serve, Streams};
 use crate::truth::{Tally, Truth};
@@ -18,7 +18,7 @@ use crate::{Output, Scenario, SimError};
 struct Pending {
     label: GroundTruthEvent,
     model: usize,
-    version: usize,
+    version: String,
     correct: bool,
 }
 
@@ -80,7 +80,7 @@ pub(crate) fn play(
         let served = serve(scenario, trained, routing, &mut streams, t, id);
         let model = &scenario.models[served.model];
         if output.prediction(served.event)? {
-            tally.prediction(&model.name, &model.versions[served.version].name, t);
+            tally.prediction(&model.name, &served.version, t);
             if let Some(label) = served.label {
                 let key = (label.event_time, sequence);
                 pending.insert(
@@ -123,7 +123,7 @@ fn send_labels(
         pacer.wait_for(due);
         output.label(label)?;
         let model = &scenario.models[model];
-        tally.label(&model.name, &model.versions[version].name, due, correct);
+        tally.label(&model.name, &version, due, correct);
     }
     Ok(())
 }

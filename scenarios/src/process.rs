@@ -57,12 +57,7 @@ pub(crate) fn true_logit(relation: &Relation, row: &Row) -> f64 {
 
 /// Draws the true class of a row: positive with probability sigmoid(logit).
 pub(crate) fn true_class(relation: &Relation, row: &Row, rng: &mut Rng) -> bool {
-    rng.uniform() < sigmoid(true_logit(relation, row))
-}
-
-/// The logistic function.
-pub(crate) fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    rng.uniform() < mlobs_trainer::sigmoid(true_logit(relation, row))
 }
 
 /// `value` after a drift `change`; `rng` decides the random changes.

@@ -2,13 +2,14 @@
 //! row as the world has it and as the model receives it (after drift), the
 //! version's prediction, latency and faults, and the label that follows.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use mlobs_schemas::{GroundTruthEvent, Outcome, PredictionError, PredictionEvent, ResourceUsage};
+use mlobs_trainer::Logistic;
 
 use crate::injections::{FaultKind, Stage};
-use crate::logistic::Logistic;
-use crate::model::{Delay, Model, Serving};
+use crate::model::{Delay, Model, Serving, Version};
 use crate::process::{apply_change, draw_row, true_class, Row};
 use crate::rng::Rng;
 use crate::routing::Routing;
@@ -50,7 +51,8 @@ impl Streams {
 /// A prediction and what follows from it.
 pub(crate) struct Served {
     pub(crate) model: usize,
-    pub(crate) version: usize,
+    /// The serving version's name.
+    pub(crate) version: String,
     pub(crate) event: PredictionEvent,
     /// The label, if this prediction gets one (not failed, covered).
     pub(crate) label: Option<GroundTruthEvent>,
@@ -78,12 +80,25 @@ pub(crate) fn serve(
         .unwrap_or(&model.traffic[0]);
     let followed = match model.serving {
         Serving::Plan => None,
-        Serving::Registry => routing.weights(model),
+        Serving::Registry => routing.route(model),
     };
     let v = streams
         .traffic
-        .pick(followed.as_ref().unwrap_or(&step.weights));
-    let version = &model.versions[v];
+        .pick(followed.as_ref().map_or(&step.weights, |r| &r.weights));
+    // A version the registry added while the run goes on serves with the
+    // latency of the scenario's newest.
+    let (version, logistic) = match (v.checked_sub(model.versions.len()), &followed) {
+        (Some(added), Some(route)) => {
+            let (name, weights) = &route.added[added];
+            let newest = model.versions.last().expect("a model has versions");
+            let version = Version {
+                name: name.clone(),
+                ..newest.clone()
+            };
+            (Cow::Owned(version), weights.as_ref())
+        }
+        _ => (Cow::Borrowed(&model.versions[v]), &trained[m][v]),
+    };
 
     let mut world = draw_row(model, &mut streams.population);
     drift(
@@ -150,7 +165,10 @@ pub(crate) fn serve(
         source: "simulation".into(),
     });
 
-    let p = trained[m][v].probability(&input);
+    let p = logistic.probability(|name| {
+        let i = model.features.iter().position(|f| f.name == name)?;
+        input[i].as_ref()
+    });
     let predicted = p >= 0.5;
     let failed = error.is_some();
     let event = PredictionEvent {
@@ -182,7 +200,7 @@ pub(crate) fn serve(
     };
     Served {
         model: m,
-        version: v,
+        version: version.name.clone(),
         event,
         label,
         correct: predicted == actual,

@@ -4,9 +4,10 @@
 
 use mlobs_operators::baseline::{Baseline, ColumnData};
 use mlobs_schemas::FeatureValue;
+use mlobs_trainer::{Example, Kind, Logistic};
 
 use crate::features::Feature;
-use crate::logistic::Logistic;
+use crate::model::Model;
 use crate::model::Serving;
 use crate::play::play;
 use crate::process::{training_set, Row};
@@ -23,6 +24,8 @@ pub struct World {
     scenario: Scenario,
     /// Per model, per version (the scenario's order).
     trained: Vec<Vec<Logistic>>,
+    /// Per model, per version: the rows it was trained on.
+    training: Vec<Vec<Vec<Example>>>,
     baselines: Vec<(String, String, Baseline)>,
     routing: Routing,
 }
@@ -36,6 +39,9 @@ pub struct ModelSpec {
     pub serving: Serving,
     /// Versions in file order: (name, trained weights as JSON).
     pub versions: Vec<(String, String)>,
+    /// Each version's training rows as JSON lines
+    /// ([`mlobs_trainer::Examples::to_json_lines`]), by version name.
+    pub training: std::collections::BTreeMap<String, String>,
     /// The first traffic step: each version's share at the start.
     pub initial_shares: Vec<(String, f64)>,
     /// The input features each version reads (its `drop_features` left
@@ -49,28 +55,38 @@ impl World {
     /// drawn from the undrifted process with a stream of the seed.
     pub(crate) fn train(scenario: Scenario) -> Result<World, SimError> {
         let mut trained = Vec::new();
+        let mut training = Vec::new();
         let mut baselines = Vec::new();
         for (m, model) in scenario.models.iter().enumerate() {
             let mut versions = Vec::new();
+            let mut examples = Vec::new();
             for (v, version) in model.versions.iter().enumerate() {
                 let stream = TRAINING_STREAMS + ((m as u64) << 16) + v as u64;
                 let mut rng = Rng::stream(scenario.seed, stream);
                 let (rows, classes) = training_set(model, version.training_rows, &mut rng);
-                if classes.iter().all(|c| *c == classes[0]) {
-                    return Err(SimError::at(
-                        &format!("models[{}].truth", model.name),
-                        &format!(
-                            "every training row of version {:?} has the same class; adjust the intercept or weights so both classes occur",
-                            version.name
-                        ),
-                    ));
-                }
-                let mut logistic =
-                    Logistic::train(&model.features, &rows, &classes, &version.dropped);
+                let rows_named = labeled(model, &rows, &classes);
+                let reads: Vec<(String, Kind)> = model
+                    .features
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !version.dropped.contains(i))
+                    .map(|(_, f)| (f.name.clone(), kind(f)))
+                    .collect();
+                let mut logistic = Logistic::train(&reads, &rows_named, &model.classes)
+                    .map_err(|e| {
+                        SimError::at(
+                            &format!("models[{}].truth", model.name),
+                            &format!(
+                                "version {:?} cannot be trained: {e}; adjust the intercept or weights so both classes occur",
+                                version.name
+                            ),
+                        )
+                    })?;
                 for feature in &version.flip_sign {
-                    logistic.flip_sign(*feature);
+                    logistic.flip_sign(&model.features[*feature].name);
                 }
                 versions.push(logistic);
+                examples.push(rows_named);
                 let columns = columns(&model.features, &rows);
                 baselines.push((
                     model.name.clone(),
@@ -79,10 +95,12 @@ impl World {
                 ));
             }
             trained.push(versions);
+            training.push(examples);
         }
         Ok(World {
             scenario,
             trained,
+            training,
             baselines,
             routing: Routing::default(),
         })
@@ -114,19 +132,30 @@ impl World {
         scenario
             .models
             .iter()
-            .zip(&self.trained)
-            .map(|(model, trained)| ModelSpec {
+            .zip(self.trained.iter().zip(&self.training))
+            .map(|(model, (trained, training))| ModelSpec {
                 name: model.name.clone(),
                 serving: model.serving,
                 versions: model
                     .versions
                     .iter()
                     .zip(trained)
-                    .map(|(v, t)| {
-                        (
-                            v.name.clone(),
-                            serde_json::to_string(t).expect("weights serialize"),
-                        )
+                    .map(|(v, t)| (v.name.clone(), t.to_json()))
+                    .collect(),
+                training: model
+                    .versions
+                    .iter()
+                    .zip(training)
+                    .map(|(v, rows)| {
+                        let examples = mlobs_trainer::Examples {
+                            kinds: model
+                                .features
+                                .iter()
+                                .map(|f| (f.name.clone(), kind(f)))
+                                .collect(),
+                            rows: rows.clone(),
+                        };
+                        (v.name.clone(), examples.to_json_lines())
                     })
                     .collect(),
                 initial_shares: model
@@ -178,11 +207,8 @@ impl World {
         version: &str,
         weights: &str,
     ) -> Result<(), SimError> {
-        let logistic: Logistic = serde_json::from_str(weights).map_err(|e| {
-            SimError::Scenario(format!(
-                "the weights of {model} version {version} are unreadable: {e}"
-            ))
-        })?;
+        let logistic = Logistic::from_json(weights)
+            .map_err(|e| SimError::Scenario(format!("{model} version {version}: {e}")))?;
         let m = self.scenario.models.iter().position(|m| m.name == model);
         let v = m.and_then(|m| {
             self.scenario.models[m]
@@ -206,6 +232,31 @@ impl World {
     pub fn routing(&self) -> Routing {
         self.routing.clone()
     }
+}
+
+/// How the trainer encodes `feature`.
+fn kind(feature: &Feature) -> Kind {
+    if feature.distribution.is_numeric() {
+        Kind::Numeric
+    } else {
+        Kind::Categorical
+    }
+}
+
+/// Training rows with their features named and their class as a label.
+fn labeled(model: &Model, rows: &[Row], classes: &[bool]) -> Vec<Example> {
+    rows.iter()
+        .zip(classes)
+        .map(|(row, positive)| Example {
+            features: model
+                .features
+                .iter()
+                .zip(row)
+                .filter_map(|(f, value)| Some((f.name.clone(), value.clone()?)))
+                .collect(),
+            label: model.classes[usize::from(*positive)].clone(),
+        })
+        .collect()
 }
 
 /// Training rows as the named columns a baseline is built from.

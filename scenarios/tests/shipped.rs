@@ -180,3 +180,67 @@ fn incident_toml_a_rollback_to_the_older_version_restores_accuracy_under_the_dri
         "rolling back restores accuracy"
     );
 }
+
+#[test]
+fn section7_toml_is_incident_toml_at_twice_the_rate_and_a_version_added_during_the_run_serves() {
+    let start = parse_rfc3339("2026-01-05T09:00:00Z").unwrap();
+    let drift = start + 60 * MINUTE;
+    let run = |routes: &[(&str, f64)], add: Option<&str>| {
+        let mut world = shipped("section7.toml").without_pacing().prepare().unwrap();
+        if let Some(from) = add {
+            // Version 3, registered while the run goes on, with version
+            // `from`'s weights: the same answers under another number.
+            let weights = world.models()[0]
+                .versions
+                .iter()
+                .find(|(v, _)| v == from)
+                .map(|(_, w)| w.clone())
+                .unwrap();
+            world.routing().add_version("churn", "3", &weights).unwrap();
+        }
+        let shares = routes.iter().map(|(v, s)| (v.to_string(), *s)).collect();
+        world.routing().set("churn", shares);
+        let mut memory = common::Memory::default();
+        let truth = world.run(&mut memory, 10 * MINUTE).unwrap();
+        let mut latencies: Vec<f64> = memory.predictions().map(|p| p.latency_ms).collect();
+        latencies.sort_by(f64::total_cmp);
+        let p95 = latencies[latencies.len() * 95 / 100];
+        (truth, memory, p95)
+    };
+    let (newer, _, p95) = run(&[("2", 1.0)], None);
+    let (older, _, _) = run(&[("1", 1.0)], None);
+    let before = accuracy(&newer, start, drift);
+    let after = accuracy(&newer, drift + 20 * MINUTE, i64::MAX);
+    let older_after = accuracy(&older, drift + 20 * MINUTE, i64::MAX);
+    println!("section7.toml: version 2 {before:.4} -> {after:.4}, version 1 {older_after:.4}, p95 {p95:.1} ms");
+    assert!((before - 0.96).abs() <= 0.01, "{before}");
+    assert!((after - 0.88).abs() <= 0.015, "{after}");
+    assert!(
+        older_after - after >= 0.05,
+        "rolling back restores accuracy"
+    );
+    assert!((p95 - 50.0).abs() <= 3.0, "{p95}");
+
+    let (added, memory, _) = run(&[("3", 1.0)], Some("2"));
+    assert!(memory.predictions().all(|p| p.version == "3"));
+    assert!(added.windows.iter().all(|w| w.version == "3"));
+    let renumbered = |truth: &mlobs_scenarios::Truth| -> Vec<(i64, u64, u64, u64)> {
+        truth
+            .windows
+            .iter()
+            .map(|w| {
+                (
+                    w.window_start,
+                    w.counts.predictions,
+                    w.counts.labeled,
+                    w.counts.correct,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        renumbered(&added),
+        renumbered(&newer),
+        "version 2's answers under number 3"
+    );
+}

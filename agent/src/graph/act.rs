@@ -1,9 +1,10 @@
 //! The Act node: the first proposed remedy becomes an [`Action`], approved
 //! at once when the environment's policy lists it as `auto`, else waiting
-//! for a person. Only a rollback is carried out by the agent itself (an
-//! alias move in MLflow); the other remedies are recorded as proposals for
-//! the people or systems that own them (`retrain` once the retraining job
-//! exists).
+//! for a person; the later remedies the agent can carry out itself become
+//! follow-up actions under the same policy (Option B, a retrain, beside
+//! Option A, a rollback). The agent carries out a rollback (an alias move
+//! in MLflow) and a retrain (the `mlobs retrain` job); the other remedies
+//! are recorded as proposals for the people or systems that own them.
 
 use super::incident::{action_id, name_of, Action, ActionStatus, Incident};
 use super::policy::Policy;
@@ -11,29 +12,42 @@ use crate::reason::{Action as Remedy, Remedy as Proposal};
 
 /// Whether the agent can carry `remedy` out itself.
 pub fn executable(remedy: Remedy) -> bool {
-    remedy == Remedy::Rollback
+    matches!(remedy, Remedy::Rollback | Remedy::Retrain)
 }
 
-/// The action for `incident`'s first proposed remedy, or `None` when the
-/// report proposes nothing.
-pub fn propose(incident: &Incident, policy: &Policy, now_ms: i64) -> Option<Action> {
-    let report = incident.report.as_ref()?;
-    let first = report.proposed_actions.first()?;
-    let category = name_of(&report.root_cause.category);
-    let mut action = request(
-        &incident.incident_id,
-        &incident.model,
-        &incident.environment,
-        first,
-        "agent",
-        policy,
-        now_ms,
-    );
-    action.root_cause = category;
-    action.version = report.root_cause.version.clone().unwrap_or_default();
-    action.alert_id = incident.opened_by.clone();
-    action.evidence = report.evidence.iter().map(|e| e.claim.clone()).collect();
-    Some(action)
+/// The actions for `incident`'s report: its first proposed remedy, then
+/// every later one the agent can carry out itself (the follow-ups). Empty
+/// when the report proposes nothing.
+pub fn propose(incident: &Incident, policy: &Policy, now_ms: i64) -> Vec<Action> {
+    let Some(report) = incident.report.as_ref() else {
+        return Vec::new();
+    };
+    let (first, rest) = match report.proposed_actions.split_first() {
+        Some(split) => split,
+        None => return Vec::new(),
+    };
+    let later = rest
+        .iter()
+        .filter(|r| executable(r.action) && r.action != first.action);
+    std::iter::once(first)
+        .chain(later)
+        .map(|remedy| {
+            let mut action = request(
+                &incident.incident_id,
+                &incident.model,
+                &incident.environment,
+                remedy,
+                "agent",
+                policy,
+                now_ms,
+            );
+            action.root_cause = name_of(&report.root_cause.category);
+            action.version = report.root_cause.version.clone().unwrap_or_default();
+            action.alert_id = incident.opened_by.clone();
+            action.evidence = report.evidence.iter().map(|e| e.claim.clone()).collect();
+            action
+        })
+        .collect()
 }
 
 /// An action asked for by `requested_by` (the agent for an incident, or an
@@ -69,6 +83,7 @@ pub fn request(
         version: String::new(),
         alert_id: String::new(),
         evidence: Vec::new(),
+        since_ms: None,
         status,
         requested_by: requested_by.to_string(),
         decided_by,
@@ -120,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn the_policy_decides_whether_a_rollback_waits_and_other_remedies_are_proposals() {
+    fn the_policy_decides_whether_a_rollback_or_a_retrain_waits_and_other_remedies_are_proposals() {
         let require = Policy::default();
         let auto = Policy::default().with(
             "staging",
@@ -140,7 +155,20 @@ mod tests {
             target_version: None,
             expected_effect: String::new(),
         };
-        let proposed = request("i", "churn", "staging", &retrain, "agent", &auto, 5);
+        let waits = request("i", "churn", "staging", &retrain, "agent", &auto, 5);
+        assert_eq!(waits.status, ActionStatus::AwaitingApproval);
+        let both = Policy::default().with(
+            "staging",
+            policy_from_toml("auto = [\"rollback\", \"retrain\"]").unwrap(),
+        );
+        let runs = request("i", "churn", "staging", &retrain, "agent", &both, 5);
+        assert_eq!(runs.status, ActionStatus::Approved);
+        let fix = Proposal {
+            action: Remedy::FixUpstreamData,
+            target_version: None,
+            expected_effect: String::new(),
+        };
+        let proposed = request("i", "churn", "staging", &fix, "agent", &both, 5);
         assert_eq!(proposed.status, ActionStatus::ProposedOnly);
     }
 

@@ -67,6 +67,12 @@ pub struct Incident {
     pub narration: Option<crate::narrator::Narration>,
     /// The action carried out or waiting, once proposed.
     pub action_id: Option<String>,
+    /// The other remedies the agent can carry out itself, proposed beside
+    /// the first (a retrain beside a rollback: Option B beside Option A).
+    /// Carried out once approved, after the first; verification waits for
+    /// the approved ones.
+    #[serde(default)]
+    pub follow_up_ids: Vec<String>,
     /// The newest prediction time (ms) of the model once the action was
     /// carried out: verification looks at windows that start after it.
     pub verify_after_ms: Option<i64>,
@@ -126,6 +132,10 @@ pub struct Action {
     pub alert_id: String,
     /// The evidence claims the diagnosis rests on.
     pub evidence: Vec<String>,
+    /// For a retrain: production rows from this event time (ms) on, the
+    /// onset of the change, so the new version learns the world as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
     /// Where it stands.
     pub status: ActionStatus,
     /// Who asked: `agent` or `mcp`.

@@ -59,6 +59,7 @@ pub fn fold(incidents: &mut BTreeMap<String, Incident>, alert: &AlertEvent, now_
                     report: None,
                     narration: None,
                     action_id: None,
+                    follow_up_ids: Vec::new(),
                     verify_after_ms: None,
                     resolution: String::new(),
                     opened_ms: now_ms,

@@ -4,7 +4,7 @@
 
 use mlobs_schemas::time::now_ms;
 
-use super::execute::execute;
+use super::execute::{execute, Executor};
 use super::{Worker, WorkerError};
 use crate::graph::verify::{judge, Objective, Verdict};
 use crate::graph::{act, Action, ActionStatus, Incident, IncidentStatus, Node};
@@ -65,25 +65,66 @@ impl Worker {
         };
         incident.narration = self.narrate(&incident.incident_id, &report);
         incident.report = Some(report);
-        match act::propose(incident, &self.policy, now_ms()) {
-            Some(proposed) => {
-                let id = proposed.action_id.clone();
-                // A proposal already recorded (before a crash) keeps its
-                // state: one key, one action.
-                if !self.actions.contains_key(&id) {
-                    self.store.save_action(&proposed)?;
-                    super::store::merge(&mut self.actions, proposed);
-                }
-                incident.action_id = Some(id);
-                incident.node = Node::Act;
-            }
-            None => close(
+        let mut proposed = act::propose(incident, &self.policy, now_ms()).into_iter();
+        let Some(first) = proposed.next() else {
+            close(
                 incident,
                 IncidentStatus::Escalated,
                 "the investigation proposed no remedy".into(),
-            ),
+            );
+            return Ok(());
+        };
+        incident.action_id = Some(self.record_proposal(incident, first)?);
+        for follow_up in proposed {
+            let id = self.record_proposal(incident, follow_up)?;
+            incident.follow_up_ids.push(id);
         }
+        incident.node = Node::Act;
         Ok(())
+    }
+
+    /// Saves a proposed action (a retrain with the onset of the change its
+    /// data starts from) unless it is already recorded, from before a
+    /// crash: one key, one action. Returns its id.
+    fn record_proposal(
+        &mut self,
+        incident: &Incident,
+        mut proposed: Action,
+    ) -> Result<String, WorkerError> {
+        let id = proposed.action_id.clone();
+        if !self.actions.contains_key(&id) {
+            if proposed.action == crate::reason::Action::Retrain {
+                proposed.since_ms = self.onset(incident);
+            }
+            self.store.save_action(&proposed)?;
+            super::store::merge(&mut self.actions, proposed);
+        }
+        Ok(id)
+    }
+
+    /// When the incident's change began, from the recent windows: the
+    /// first of the newest run in which the diagnosed feature drifted, or
+    /// else in which accuracy was below the objective.
+    fn onset(&self, incident: &Incident) -> Option<i64> {
+        let clickhouse = self.clickhouse.as_ref()?;
+        let windows = match mlobs_retrain::watch::recent_windows(clickhouse, &incident.model) {
+            Ok(windows) => windows,
+            Err(error) => {
+                tracing::warn!(incident = %incident.incident_id, %error, "a retrain will use the configured window");
+                return None;
+            }
+        };
+        let feature = incident
+            .report
+            .as_ref()
+            .and_then(|r| r.root_cause.feature.clone());
+        let min_accuracy = self.rules.for_model(&incident.model).min_accuracy;
+        match feature {
+            Some(f) => mlobs_retrain::triggers::onset(&windows, |w| w.drifted.contains(&f)),
+            None => mlobs_retrain::triggers::onset(&windows, |w| {
+                w.accuracy.is_some_and(|a| a < min_accuracy)
+            }),
+        }
     }
 
     /// Act: waits for a decision, executes an approved action once.
@@ -105,6 +146,18 @@ impl Worker {
             ActionStatus::AwaitingApproval => {}
             ActionStatus::Approved | ActionStatus::Executing => self.carry_out(action)?,
             ActionStatus::Executed => {
+                // Option B after Option A: an approved follow-up runs
+                // before verification starts, so the windows judged are
+                // those after every remedy.
+                let next = incident
+                    .follow_up_ids
+                    .iter()
+                    .filter_map(|id| self.actions.get(id))
+                    .find(|a| matches!(a.status, ActionStatus::Approved | ActionStatus::Executing))
+                    .cloned();
+                if let Some(follow_up) = next {
+                    return self.carry_out(follow_up);
+                }
                 let now = self.tools.newest_prediction_ms(&incident.model);
                 incident.verify_after_ms = Some(now.unwrap_or(0));
                 incident.node = Node::Verify;
@@ -138,16 +191,27 @@ impl Worker {
     /// Executes `action` at most once: saved as executing before the call,
     /// with its outcome after.
     pub(super) fn carry_out(&mut self, action: Action) -> Result<(), WorkerError> {
+        if let Some(recent) = self.retrain_in_cooldown(&action) {
+            let mut skipped = action;
+            skipped.status = ActionStatus::Failed;
+            skipped.result = recent;
+            skipped.updated_ms = now_ms();
+            self.store.save_action(&skipped)?;
+            super::store::merge(&mut self.actions, skipped);
+            return Ok(());
+        }
         let mut executing = action;
         executing.status = ActionStatus::Executing;
         executing.updated_ms = now_ms();
         self.store.save_action(&executing)?;
-        let done = execute(
-            self.tools.registry(),
-            self.clickhouse.as_ref(),
-            &executing,
-            now_ms(),
-        );
+        let executor = Executor {
+            registry: self.tools.registry(),
+            clickhouse: self.clickhouse.as_ref(),
+            retrain: &self.retrain,
+        };
+        let mut done = execute(&executor, &executing, now_ms());
+        // A retrain takes a while: its outcome is as of its end.
+        done.updated_ms = now_ms();
         self.store.save_action(&done)?;
         tracing::info!(action = %done.action_id, status = ?done.status, result = %done.result, "action carried out");
         let (action, status) = (
@@ -193,12 +257,17 @@ impl Worker {
             for_windows: thresholds.for_windows as usize,
             verify_windows: self.verify_windows,
         };
-        let done = incident
+        // What was done, in the order it was done: the opening words of
+        // the resolution.
+        let done: Vec<String> = incident
             .action_id
-            .as_ref()
-            .and_then(|id| self.actions.get(id))
+            .iter()
+            .chain(&incident.follow_up_ids)
+            .filter_map(|id| self.actions.get(id))
+            .filter(|a| a.status == ActionStatus::Executed)
             .map(|a| a.result.clone())
-            .unwrap_or_default();
+            .collect();
+        let done = done.join("; ");
         match judge(&windows, objective, &done) {
             Verdict::Pending => {}
             Verdict::Resolved(text) => close(incident, IncidentStatus::Resolved, text),

@@ -10,14 +10,15 @@
 
 mod advance;
 pub mod execute;
+mod retraining;
 pub mod rows;
 pub mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use mlobs_pipeline::config::AlertRules;
+use mlobs_pipeline::config::{AlertRules, RetrainConfig};
 use mlobs_pipeline::health::Health;
 use mlobs_pipeline::kafka::{consumer_config, Member};
 use mlobs_pipeline::kafka_log::Quiet;
@@ -68,6 +69,12 @@ pub struct Worker {
     /// Incidents the Monitor node changed since they were last saved.
     dirty: BTreeSet<String>,
     actions: BTreeMap<String, Action>,
+    /// `[retrain]`: the job's settings and the per-model triggers.
+    retrain: RetrainConfig,
+    /// When this worker started (wall ms): a schedule counts from here.
+    started_ms: i64,
+    /// When the triggers last looked at the history.
+    triggers_checked: Instant,
 }
 
 /// Runs the worker until `shutdown`.
@@ -91,6 +98,9 @@ pub fn run(config: &Config, shutdown: &Shutdown) -> Result<(), WorkerError> {
         incidents: store::restore_incidents(kafka)?,
         actions: store::restore_actions(kafka)?,
         dirty: BTreeSet::new(),
+        retrain: config.retrain.clone(),
+        started_ms: now_ms(),
+        triggers_checked: Instant::now(),
         tools,
         clickhouse,
     };
@@ -178,8 +188,10 @@ impl Worker {
         read
     }
 
-    /// Advances every open incident, and carries out approved actions
-    /// asked for over MCP (they have no incident).
+    /// Advances every open incident, starts the retraining jobs the
+    /// triggers call for, and carries out approved actions that no open
+    /// incident carries: asked for over MCP or by a trigger (no incident),
+    /// or approved after their incident closed.
     fn step(&mut self) -> Result<(), WorkerError> {
         let open: Vec<String> = self
             .incidents
@@ -190,10 +202,16 @@ impl Worker {
         for id in open {
             self.advance(&id)?;
         }
+        self.check_triggers()?;
+        let carried = |a: &Action| {
+            self.incidents
+                .get(&a.incident_id)
+                .is_some_and(|i| i.status == IncidentStatus::Open)
+        };
         let requested: Vec<Action> = self
             .actions
             .values()
-            .filter(|a| a.incident_id.is_empty())
+            .filter(|a| !carried(a))
             .filter(|a| matches!(a.status, ActionStatus::Approved | ActionStatus::Executing))
             .cloned()
             .collect();

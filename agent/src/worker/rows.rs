@@ -1,11 +1,13 @@
-//! The agent's ClickHouse rows: `incidents` and `agent_actions`, one row
-//! per change (the tables keep the newest by `updated_ms`). Field order is
+//! The agent's ClickHouse rows: `incidents` and `agent_actions` (the row
+//! type is the pipeline's, shared with `mlobs retrain`), one row per change (the tables keep the newest by `updated_ms`). Field order is
 //! the columns' order in `infra/clickhouse/schema.sql` (a test checks).
 
 use clickhouse::Row;
 use serde::Serialize;
 
 use crate::graph::incident::name_of;
+use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
+
 use crate::graph::{Action, Incident};
 
 /// A row of `incidents`.
@@ -27,29 +29,6 @@ pub struct IncidentRow {
     report: String,
     narration: String,
     opened_at: u32,
-    updated_at: u32,
-    updated_ms: i64,
-}
-
-/// A row of `agent_actions`.
-#[derive(Debug, Row, Serialize)]
-pub struct ActionRow {
-    action_id: String,
-    incident_id: String,
-    alert_id: String,
-    model: String,
-    environment: String,
-    version: String,
-    action: String,
-    target_version: String,
-    expected_effect: String,
-    status: String,
-    root_cause: String,
-    evidence: String,
-    requested_by: String,
-    approved_by: String,
-    result: String,
-    created_at: u32,
     updated_at: u32,
     updated_ms: i64,
 }
@@ -92,30 +71,27 @@ impl IncidentRow {
     }
 }
 
-impl ActionRow {
-    /// The row of `action`.
-    pub fn new(action: &Action) -> Self {
-        ActionRow {
-            action_id: action.action_id.clone(),
-            incident_id: action.incident_id.clone(),
-            alert_id: action.alert_id.clone(),
-            model: action.model.clone(),
-            environment: action.environment.clone(),
-            version: action.version.clone(),
-            action: name_of(&action.action),
-            target_version: action.target_version.clone().unwrap_or_default(),
-            expected_effect: action.expected_effect.clone(),
-            status: name_of(&action.status),
-            root_cause: action.root_cause.clone(),
-            evidence: serde_json::to_string(&action.evidence).unwrap_or_default(),
-            requested_by: action.requested_by.clone(),
-            approved_by: action.decided_by.clone(),
-            result: action.result.clone(),
-            created_at: seconds(action.created_ms),
-            updated_at: seconds(action.updated_ms),
-            updated_ms: action.updated_ms,
-        }
+/// The `agent_actions` row of `action`.
+pub fn action_row(action: &Action) -> ActionRow {
+    ActionRow {
+        action_id: action.action_id.clone(),
+        incident_id: action.incident_id.clone(),
+        alert_id: action.alert_id.clone(),
+        model: action.model.clone(),
+        environment: action.environment.clone(),
+        version: action.version.clone(),
+        action: name_of(&action.action),
+        target_version: action.target_version.clone().unwrap_or_default(),
+        expected_effect: action.expected_effect.clone(),
+        status: name_of(&action.status),
+        root_cause: action.root_cause.clone(),
+        evidence: serde_json::to_string(&action.evidence).unwrap_or_default(),
+        requested_by: action.requested_by.clone(),
+        approved_by: action.decided_by.clone(),
+        result: action.result.clone(),
+        ..ActionRow::default()
     }
+    .at(action.created_ms, action.updated_ms)
 }
 
 #[cfg(test)]
@@ -131,6 +107,5 @@ mod tests {
             declared(table).into_iter().map(|(name, _)| name).collect()
         };
         assert_eq!(names("incidents"), IncidentRow::COLUMN_NAMES);
-        assert_eq!(names("agent_actions"), ActionRow::COLUMN_NAMES);
     }
 }

@@ -23,7 +23,9 @@ use rdkafka::consumer::Consumer;
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::de::DeserializeOwned;
 
-use super::rows::{ActionRow, IncidentRow};
+use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
+
+use super::rows::{action_row, IncidentRow};
 use super::WorkerError;
 use crate::graph::{Action, Incident};
 
@@ -76,7 +78,7 @@ impl Store {
             let written = columns::insert_as_declared::<ActionRow>(
                 clickhouse,
                 "agent_actions",
-                &[ActionRow::new(action)],
+                &[action_row(action)],
             );
             mirror_failed("agent_actions", written);
         }

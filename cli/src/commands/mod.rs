@@ -11,6 +11,7 @@ pub mod mcp;
 pub mod model;
 pub mod replay;
 pub mod report;
+pub mod retrain;
 pub mod run;
 pub mod simulate;
 pub mod topics;

@@ -21,6 +21,11 @@ pub struct Args {
     /// Windows starting before this time (RFC 3339); default: now.
     #[arg(long)]
     until: Option<String>,
+    /// A moment to mark on every chart, as TIME=WORDS (RFC 3339 event
+    /// time), e.g. "2026-01-05T10:00:00Z=monthly_charges in another unit";
+    /// repeat for more.
+    #[arg(long, value_name = "TIME=WORDS")]
+    mark: Vec<String>,
     /// Folder to write report.html and the charts (PNG and SVG) into;
     /// created when missing, files of an earlier report replaced.
     #[arg(long)]
@@ -42,7 +47,18 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         .map_err(|e| bad_input!("{e}"))?
         .for_model(&args.model)
         .clone();
+    let marks = args
+        .mark
+        .iter()
+        .map(|mark| {
+            let (time, words) = mark.split_once('=').ok_or_else(|| {
+                bad_input!("--mark {mark:?}: write TIME=WORDS, e.g. 2026-01-05T10:00:00Z=deploy")
+            })?;
+            Ok((time_arg("--mark", time)?, words.to_string()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let request = Request {
+        marks,
         model: args.model,
         since_ms,
         until_ms,

@@ -14,6 +14,19 @@ pub fn incidents(pipeline: &Pipeline) -> Vec<Value> {
     listed.as_array().unwrap().clone()
 }
 
+/// The first incident for which `ready` holds, once one does within
+/// `deadline`.
+pub fn incident_once(
+    pipeline: &Pipeline,
+    deadline: std::time::Duration,
+    what: &str,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    wait_until(deadline, what, || {
+        incidents(pipeline).into_iter().find(&ready)
+    })
+}
+
 /// The report once `ready` holds (the history is written asynchronously);
 /// the deadline fails the test with the last report.
 pub fn report_once(pipeline: &Pipeline, model: &str, ready: impl Fn(&Value) -> bool) -> Value {

@@ -254,16 +254,11 @@ impl Pipeline {
     pub fn section_7(name: &str) -> (Pipeline, String, String) {
         let (mut pipeline, model, _) = Pipeline::on_registry(name, "incident.toml");
         pipeline.set("MLOBS_ALERTS_DEFAULTS_MIN_ACCURACY", "0.94");
-        let renamed = format!("name = \"{model}\"");
-        let drifted = format!("model = \"{model}\"");
-        let scenario = pipeline.scenario_with(
+        let scenario = pipeline.scenario_for(
             "incident.toml",
+            &model,
             "long",
-            &[
-                ("name = \"churn\"", &renamed),
-                ("model = \"churn\"", &drifted),
-                ("duration = \"3h\"", "duration = \"5h\""),
-            ],
+            &[("duration = \"3h\"", "duration = \"5h\"")],
         );
         (pipeline, model, scenario)
     }
@@ -362,6 +357,26 @@ impl Pipeline {
             &format!("{speedup}x"),
             &[(line, &format!("speedup = {speedup}"))],
         )
+    }
+
+    /// A copy of `scenario` (see [`Pipeline::scenario_with`]) whose model
+    /// `churn`, and its drifts, is named `model`, with `extra` lines
+    /// replaced too.
+    pub fn scenario_for(
+        &self,
+        scenario: &str,
+        model: &str,
+        tag: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let renamed = format!("name = \"{model}\"");
+        let drifted = format!("model = \"{model}\"");
+        let mut lines = vec![
+            ("name = \"churn\"", renamed.as_str()),
+            ("model = \"churn\"", drifted.as_str()),
+        ];
+        lines.extend_from_slice(extra);
+        self.scenario_with(scenario, tag, &lines)
     }
 
     /// A copy of a shipped scenario with each `(line, replacement)` made

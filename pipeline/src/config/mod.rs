@@ -20,6 +20,7 @@ mod alerts;
 mod env;
 mod kafka;
 mod processing;
+mod retrain;
 mod services;
 
 pub use agent::{AgentConfig, LlmConfig};
@@ -27,6 +28,7 @@ pub use alerts::{AlertRules, AlertsConfig};
 pub use env::env_name;
 pub use kafka::{Groups, KafkaConfig, Topics};
 pub use processing::{BaselineSource, BaselinesConfig, JoinConfig, RuntimeConfig, WindowsConfig};
+pub use retrain::{Promote, RetrainConfig, RetrainTriggers};
 pub use services::{ClickHouseCompression, ClickHouseConfig, MetricsConfig, MlflowConfig};
 
 /// The whole configuration.
@@ -60,6 +62,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// The agent worker: approval policies, verification.
     pub agent: AgentConfig,
+    /// Retraining: the dataset, the promotion policy, the triggers.
+    pub retrain: RetrainConfig,
 }
 
 /// A configuration that cannot be used, with what to do about it.
@@ -163,6 +167,7 @@ impl Config {
             allowed: allowed.into(),
         };
         self.alerts.rules()?;
+        self.retrain.validate()?;
         if self.kafka.brokers.trim().is_empty() {
             return Err(invalid(
                 "kafka.brokers",

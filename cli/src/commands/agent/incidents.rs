@@ -25,6 +25,8 @@ struct Listed {
     #[serde(flatten)]
     incident: Incident,
     action: Option<Action>,
+    /// The other actions proposed beside it (`follow_up_ids`).
+    follow_ups: Vec<Action>,
 }
 
 pub fn execute(config: &Config, args: IncidentsArgs) -> anyhow::Result<()> {
@@ -33,6 +35,12 @@ pub fn execute(config: &Config, args: IncidentsArgs) -> anyhow::Result<()> {
         .into_values()
         .filter(|i| args.model.as_ref().is_none_or(|m| *m == i.model))
         .map(|incident| Listed {
+            follow_ups: incident
+                .follow_up_ids
+                .iter()
+                .filter_map(|id| actions.get(id))
+                .cloned()
+                .collect(),
             action: incident
                 .action_id
                 .as_ref()

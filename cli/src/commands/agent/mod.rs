@@ -4,6 +4,7 @@ mod decide;
 mod incidents;
 mod investigate;
 mod run;
+mod timeline;
 
 use mlobs_pipeline::Config;
 
@@ -27,6 +28,10 @@ enum Command {
     Reject(decide::DecideArgs),
     /// The agent's incidents and their actions, newest state of each.
     Incidents(incidents::IncidentsArgs),
+    /// What happened to a model, in order: windows, alerts, the diagnosis
+    /// and its options, actions and retrain steps, registry moves; `--follow`
+    /// prints it as it happens.
+    Timeline(timeline::TimelineArgs),
 }
 
 pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
@@ -36,5 +41,6 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         Command::Approve(args) => decide::execute(config, args, true),
         Command::Reject(args) => decide::execute(config, args, false),
         Command::Incidents(args) => incidents::execute(config, args),
+        Command::Timeline(args) => timeline::execute(config, args),
     }
 }

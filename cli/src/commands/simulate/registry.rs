@@ -2,11 +2,13 @@
 //! MLflow, and registry-served models (`serving = "registry"`) follow its
 //! aliases while the scenario plays.
 //!
-//! Each version is a run of experiment [`EXPERIMENT`] whose artifact
-//! `model/weights.json` holds the trained weights; the registered version
-//! points at it, is tagged with the scenario's name for it, and carries its
-//! baseline (`mlobs.baseline.*`). The simulator serves the weights it reads
-//! back from MLflow, so what serves is what the registry holds.
+//! Each version is a run of experiment [`EXPERIMENT`] in the layout of
+//! [`mlobs_registry::trained`] (weights and training rows as artifacts),
+//! tagged with the scenario's name for it, and carries its baseline
+//! (`mlobs.baseline.*`). The simulator serves the weights it reads back
+//! from MLflow, so what serves is what the registry holds; a version the
+//! registry gains while the run goes on (`mlobs retrain`) serves too, with
+//! the weights the follower reads when the aliases first name it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +20,8 @@ use mlobs_operators::baseline::Baseline;
 use mlobs_pipeline::Config;
 use mlobs_registry::baseline;
 use mlobs_registry::serving::{self, Change, Serving};
-use mlobs_registry::Registry;
+use mlobs_registry::trained::Trained;
+use mlobs_registry::{Registry, Tag};
 use mlobs_scenarios::{Routing, Serving as Follows, World};
 use mlobs_schemas::time::now_ms;
 
@@ -26,8 +29,6 @@ use crate::commands::baseline::summary_of;
 
 /// Experiment holding one run per simulated version.
 const EXPERIMENT: &str = "mlobs-simulations";
-/// Where a run keeps the version's weights.
-const WEIGHTS: &str = "model/weights.json";
 /// Version tag: the scenario's name of the version.
 const SCENARIO_VERSION_TAG: &str = "mlobs.scenario.version";
 /// How often the simulated servers read the aliases (wall time).
@@ -44,35 +45,29 @@ pub fn register(config: &Config, registry: &Registry, world: &mut World) -> anyh
         .into_iter()
         .map(|(model, version, b)| ((model, version), b))
         .collect();
-    let experiment = registry.experiment(EXPERIMENT)?;
     for spec in world.models() {
-        if registry.model(&spec.name).is_err() {
-            registry.create_model(&spec.name)?;
-        }
         let mut numbers = BTreeMap::new();
         for (name, weights) in &spec.versions {
-            let run = registry.create_run(
-                &experiment,
-                &format!("{} {name}", spec.name),
-                now_ms(),
-                &[],
-            )?;
-            let uri = registry.put_artifact(&run, WEIGHTS, weights.clone().into_bytes())?;
-            registry.end_run(&run.run_id, "FINISHED", now_ms())?;
-            let source = uri.trim_end_matches("/weights.json");
-            let version = registry
-                .create_version(&spec.name, source, &run.run_id)?
-                .version;
-            registry.set_version_tag(&spec.name, &version, SCENARIO_VERSION_TAG, name)?;
+            let mut tags = vec![Tag {
+                key: SCENARIO_VERSION_TAG.into(),
+                value: name.clone(),
+            }];
             if let Some(features) = spec.features.get(name) {
-                let reads = features.join(",");
-                registry.set_version_tag(
-                    &spec.name,
-                    &version,
-                    mlobs_registry::FEATURES_TAG,
-                    &reads,
-                )?;
+                tags.push(Tag {
+                    key: mlobs_registry::FEATURES_TAG.into(),
+                    value: features.join(","),
+                });
             }
+            let trained = Trained {
+                run_name: format!("{} {name}", spec.name),
+                weights: weights.clone(),
+                training_data: spec.training.get(name).cloned().unwrap_or_default(),
+                metrics: Vec::new(),
+                tags,
+            };
+            let registered =
+                registry.register_trained(EXPERIMENT, &spec.name, &trained, now_ms())?;
+            let version = registered.version.clone();
             let profile = &baselines[&(spec.name.clone(), name.clone())];
             let summary = summary_of(profile);
             baseline::publish(
@@ -83,7 +78,7 @@ pub fn register(config: &Config, registry: &Registry, world: &mut World) -> anyh
                 summary,
                 now_ms(),
             )?;
-            let served = String::from_utf8(registry.get_artifact(&uri)?)?;
+            let served = registry.weights(&registered)?;
             world.rename_version(&spec.name, name, &version);
             world.serve_weights(&spec.name, &version, &served)?;
             tracing::info!(model = %spec.name, scenario_version = %name, %version, "version registered");
@@ -149,29 +144,24 @@ impl Follower {
     /// Reads once (so the first request already follows the registry),
     /// then keeps reading in the background.
     pub fn start(registry: Registry, world: &World) -> anyhow::Result<Follower> {
-        let models: Vec<String> = world
+        let models: Vec<(String, Vec<String>)> = world
             .models()
             .into_iter()
             .filter(|m| m.serving == Follows::Registry)
-            .map(|m| m.name)
+            .map(|m| (m.name, m.versions.into_iter().map(|(v, _)| v).collect()))
             .collect();
         let routing = world.routing();
-        for model in &models {
-            route(&routing, model, &serving::serving(&registry, model)?);
+        for (model, known) in &models {
+            follow(&registry, &routing, model, known)?;
         }
         let stop = Arc::new(AtomicBool::new(models.is_empty()));
         let stopping = stop.clone();
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
                 std::thread::sleep(FOLLOW_EVERY);
-                for model in &models {
-                    match serving::serving(&registry, model) {
-                        Ok(now) => route(&routing, model, &now),
-                        Err(error) => tracing::warn!(
-                            model,
-                            %error,
-                            "cannot read the registry; serving as it last said"
-                        ),
+                for (model, known) in &models {
+                    if let Err(error) = follow(&registry, &routing, model, known) {
+                        tracing::warn!(model, %error, "cannot read the registry; serving as it last said");
                     }
                 }
             }
@@ -181,6 +171,30 @@ impl Follower {
             thread: Some(thread),
         })
     }
+}
+
+/// Reads what serves `model` into `routing`, first loading the weights of
+/// a serving version the scenario does not have (`known` are its own).
+fn follow(
+    registry: &Registry,
+    routing: &Routing,
+    model: &str,
+    known: &[String],
+) -> anyhow::Result<()> {
+    let now = serving::serving(registry, model)?;
+    let serving = [&now.champion, &now.challenger];
+    let new = serving.into_iter().flatten().filter(|v| !known.contains(v));
+    for version in new.filter(|v| !routing.has_added(model, v)) {
+        let registered = registry.version(model, version)?;
+        routing.add_version(model, version, &registry.weights(&registered)?)?;
+        tracing::info!(
+            model,
+            version,
+            "serving a version registered during the run"
+        );
+    }
+    route(routing, model, &now);
+    Ok(())
 }
 
 impl Drop for Follower {

@@ -14,6 +14,7 @@
 //! The stages are threads, not async tasks; this client owns a small tokio
 //! runtime (one I/O thread) and blocks on it, so callers stay synchronous.
 
+pub mod action_row;
 pub mod alert_rows;
 pub mod audit;
 pub mod columns;

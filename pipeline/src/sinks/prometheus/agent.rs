@@ -21,4 +21,12 @@ impl Metrics {
     pub fn agent_narration(&self, outcome: &str) {
         self.agent_narrations.with_label_values(&[outcome]).inc();
     }
+
+    /// Counts a retraining trigger that fired: `started`, or `cooldown`
+    /// when the cool-down held the job back.
+    pub fn retrain_trigger(&self, model: &str, trigger: &str, outcome: &str) {
+        self.retrain_triggers
+            .with_label_values(&[model, trigger, outcome])
+            .inc();
+    }
 }

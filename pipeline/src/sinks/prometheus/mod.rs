@@ -69,6 +69,7 @@ pub struct Metrics {
     pub(super) agent_incidents: IntCounterVec,
     pub(super) agent_actions: IntCounterVec,
     pub(super) agent_narrations: IntCounterVec,
+    pub(super) retrain_triggers: IntCounterVec,
     /// Per model, the fewest labels a window needs to set `model_accuracy`
     /// (the `accuracy_slo` rule's `min_labeled`).
     pub(super) alert_rules: AlertRules,
@@ -276,6 +277,11 @@ impl Metrics {
                 "mlobs_agent_narrations_total",
                 "Answers of the LLM narrator, by outcome (used, or the reason it was discarded).",
                 &["outcome"],
+            ),
+            retrain_triggers: counter(
+                "mlobs_retrain_triggers_total",
+                "Retraining triggers that fired, by model, trigger (accuracy, drift, schedule) and outcome (started, or held back by the cool-down).",
+                &["model", "trigger", "outcome"],
             ),
             newest_window: Mutex::new(HashMap::new()),
             error_types: Mutex::new(HashSet::new()),
