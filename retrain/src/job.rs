@@ -5,21 +5,20 @@
 //! before the last step touches the champion, so a job that fails midway
 //! leaves serving as it was.
 
-use mlobs_operators::baseline::{Baseline, ColumnData};
 use mlobs_pipeline::config::RetrainConfig;
 use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
 use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
-use mlobs_registry::baseline::{self, Summary};
+use mlobs_registry::baseline;
 use mlobs_registry::serving::{self, Change};
 use mlobs_registry::trained::Trained;
 use mlobs_registry::{Registry, Tag, FEATURES_TAG};
 use mlobs_schemas::time::{format_rfc3339, now_ms};
-use mlobs_schemas::FeatureValue;
 use mlobs_trainer::{Example, Examples, Kind, Logistic};
 
 use crate::data::{self, Span};
 use crate::dataset::split;
 use crate::judge::{decide, Decision, Paired};
+use crate::profile;
 use crate::steps::{StepRecord, Steps};
 use crate::RetrainError;
 
@@ -178,13 +177,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
     })?;
 
     let new_model = steps.run("train", || {
-        let mut kinds = production.examples.kinds.clone();
-        for row in &split.train {
-            for (name, value) in &row.features {
-                kinds.entry(name.clone()).or_insert(kind_of(value));
-            }
-        }
-        let columns: Vec<(String, Kind)> = kinds.into_iter().collect();
+        let columns: Vec<(String, Kind)> = Examples::of(&split.train).kinds.into_iter().collect();
         let trained = Logistic::train(&columns, &split.train, champion_model.classes())
             .map_err(|e| RetrainError::Training(e.to_string()))?;
         let text = format!(
@@ -264,20 +257,8 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
             registry.register_trained(&config.experiment, model, &trained, now_ms())?;
         // The baseline is the production part: the world the new version
         // is meant for (the old training rows would read as drift).
-        let profile = Baseline::build(&columns_of(&split.train[..split.production_rows]));
-        let summary = Summary {
-            rows: profile.rows,
-            features: profile.features.len(),
-            format_version: profile.format_version,
-        };
-        baseline::publish(
-            registry,
-            model,
-            &registered.version,
-            &profile.to_json(),
-            summary,
-            now_ms(),
-        )?;
+        let (profile, summary) = profile::of(&split.train[..split.production_rows]);
+        baseline::publish(registry, model, &registered.version, &profile, summary, now_ms())?;
         let text = format!(
             "version {} (run {}), with its training rows, metrics and a baseline of the production rows",
             registered.version, registered.run_id
@@ -358,13 +339,6 @@ fn record(clickhouse: &ClickHouse, event: &serving::Event) {
     }
 }
 
-fn kind_of(value: &FeatureValue) -> Kind {
-    match value {
-        FeatureValue::Numeric(_) => Kind::Numeric,
-        FeatureValue::Categorical(_) => Kind::Categorical,
-    }
-}
-
 fn right(model: &Logistic, row: &Example) -> bool {
     model.predict(|name| row.features.get(name)) == row.label
 }
@@ -372,38 +346,4 @@ fn right(model: &Logistic, row: &Example) -> bool {
 fn accuracy(model: &Logistic, rows: &[Example]) -> f64 {
     let n = rows.len().max(1) as f64;
     rows.iter().filter(|r| right(model, r)).count() as f64 / n
-}
-
-/// The rows as the columns a baseline profiles.
-fn columns_of(rows: &[Example]) -> Vec<(String, ColumnData)> {
-    let mut kinds = std::collections::BTreeMap::new();
-    for row in rows {
-        for (name, value) in &row.features {
-            kinds.entry(name.clone()).or_insert(kind_of(value));
-        }
-    }
-    kinds
-        .into_iter()
-        .map(|(name, kind)| {
-            let data = match kind {
-                Kind::Numeric => ColumnData::Numeric(
-                    rows.iter()
-                        .map(|r| match r.features.get(&name) {
-                            Some(FeatureValue::Numeric(x)) => *x,
-                            _ => f64::NAN,
-                        })
-                        .collect(),
-                ),
-                Kind::Categorical => ColumnData::Categorical(
-                    rows.iter()
-                        .map(|r| match r.features.get(&name) {
-                            Some(FeatureValue::Categorical(c)) => Some(c.clone()),
-                            _ => None,
-                        })
-                        .collect(),
-                ),
-            };
-            (name, data)
-        })
-        .collect()
 }

@@ -18,6 +18,7 @@ pub mod data;
 pub mod dataset;
 pub mod job;
 pub mod judge;
+pub mod profile;
 pub mod steps;
 pub mod triggers;
 pub mod watch;

@@ -22,6 +22,16 @@ pub enum Kind {
     Categorical,
 }
 
+impl Kind {
+    /// The kind of a value.
+    pub fn of(value: &FeatureValue) -> Kind {
+        match value {
+            FeatureValue::Numeric(_) => Kind::Numeric,
+            FeatureValue::Categorical(_) => Kind::Categorical,
+        }
+    }
+}
+
 /// One labeled row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Example {
@@ -49,14 +59,17 @@ struct Line {
 }
 
 impl Examples {
+    /// `rows` with the kinds of their features learned.
+    pub fn of(rows: &[Example]) -> Examples {
+        let mut examples = Examples::default();
+        rows.iter().cloned().for_each(|row| examples.push(row));
+        examples
+    }
+
     /// Adds `example`, learning the kinds of its features.
     pub fn push(&mut self, example: Example) {
         for (name, value) in &example.features {
-            let kind = match value {
-                FeatureValue::Numeric(_) => Kind::Numeric,
-                FeatureValue::Categorical(_) => Kind::Categorical,
-            };
-            self.kinds.entry(name.clone()).or_insert(kind);
+            self.kinds.entry(name.clone()).or_insert(Kind::of(value));
         }
         self.rows.push(example);
     }
