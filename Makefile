@@ -56,5 +56,5 @@ bench: release up   ## benchmarks: operators and runtime in process, checkpoint 
 	bench/pipeline_e2e.sh
 	bench/drift_cli.sh
 
-demo: release up   ## play scenarios/drift.toml through the pipeline and print the window results
+demo: release up   ## the seed's section 7: drift injected, detected, diagnosed, rolled back and retrained by the agent, verified; ends with a report
 	infra/demo.sh
