@@ -14,7 +14,7 @@ use crate::rows::WindowRow;
 pub fn charts(history: &History, thresholds: &AlertThresholds, axis: &TimeAxis) -> Vec<Chart> {
     let versions = versions(&history.windows);
     vec![
-        accuracy(&history.windows, &versions, thresholds.min_accuracy, axis),
+        accuracy(&history.windows, &versions, thresholds, axis),
         traffic(&history.windows, &versions),
         drift(history, axis),
         latency(&history.windows, &versions, thresholds, axis),
@@ -54,17 +54,21 @@ fn per_version(
         .collect()
 }
 
-/// Accuracy (% of labeled predictions right) per version, and the SLO.
+/// Accuracy (% of labeled predictions right) per version, and the SLO. A
+/// window with fewer than `min_labeled` labels is left out, as the alert
+/// rules leave it out: a version's last few predictions after a rollback
+/// would otherwise draw 100% or 60% from a handful of labels.
 pub fn accuracy(
     windows: &[WindowRow],
     versions: &[String],
-    min_accuracy: f64,
+    thresholds: &AlertThresholds,
     axis: &TimeAxis,
 ) -> Chart {
+    let enough = thresholds.min_labeled.max(1);
     let mut lines = per_version(windows, versions, "", |w| {
-        (w.labeled > 0).then(|| 100.0 * w.correct as f64 / w.labeled as f64)
+        (w.labeled >= enough).then(|| 100.0 * w.correct as f64 / w.labeled as f64)
     });
-    let slo = 100.0 * min_accuracy;
+    let slo = 100.0 * thresholds.min_accuracy;
     let y = y_range(values(&lines), &[slo], 0.0, 100.0);
     lines.push(Line::limit(
         format!("SLO {slo:.1}%"),
@@ -334,12 +338,26 @@ mod tests {
     fn accuracy_is_correct_over_labeled_per_version_with_the_slo() {
         let axis = TimeAxis::new(0, 20 * MIN);
         let h = history();
-        let chart = accuracy(&h.windows, &versions(&h.windows), 0.95, &axis);
+        let thresholds = AlertThresholds {
+            min_accuracy: 0.95,
+            min_labeled: 10,
+            ..AlertThresholds::default()
+        };
+        let chart = accuracy(&h.windows, &versions(&h.windows), &thresholds, &axis);
         assert_eq!(
             line(&chart, "version 2").points,
             [(0, 90.0), (10 * MIN, 80.0)]
         );
         assert_eq!(line(&chart, "version 10").points, [(0, 100.0)]);
+        let stricter = AlertThresholds {
+            min_labeled: 11,
+            ..thresholds
+        };
+        let chart = accuracy(&h.windows, &versions(&h.windows), &stricter, &axis);
+        assert!(
+            chart.lines.iter().all(|l| l.name != "version 10"),
+            "10 labels say too little: {chart:#?}"
+        );
         let slo = line(&chart, "SLO 95.0%");
         assert_eq!((slo.ink, slo.points[0].1), (Ink::Limit, 95.0));
         assert!(chart.y_range.0 < 80.0 && chart.y_range.1 <= 100.0);
