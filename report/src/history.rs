@@ -114,7 +114,7 @@ impl Scope {
     pub fn diagnoses_sql(&self) -> String {
         format!(
             "SELECT at, root_cause, feature, version FROM \
-             (SELECT incident_id, min(created_at) * 1000 AS at FROM {} FINAL \
+             (SELECT incident_id, toInt64(toUInt32(min(created_at))) * 1000 AS at FROM {} FINAL \
               WHERE model = {} AND incident_id != '' AND action NOT LIKE 'retrain.%' GROUP BY incident_id) \
              ANY INNER JOIN \
              (SELECT incident_id, root_cause, feature, version FROM {} FINAL WHERE model = {}) \
