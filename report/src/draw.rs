@@ -22,7 +22,7 @@ const LEGEND_WIDTH: u32 = 270;
 /// Legend text longer than this wraps onto the next line.
 const LEGEND_CHARS: usize = 30;
 /// Rows of marker labels in the band above the plot (never over the data).
-const LABEL_ROWS: usize = 3;
+const LABEL_ROWS: usize = 4;
 /// Height of one row of marker labels, px.
 const LABEL_ROW: i32 = 18;
 /// Width of a marker label's character, px (14 px DejaVu Sans, a little more).

@@ -36,16 +36,25 @@ pub fn place(events: &[Event], clock: &Clock, since_ms: i64, until_ms: i64) -> V
     placed
 }
 
-/// One vertical line per placed event, labelled with what happened.
+/// One vertical line per moment and kind, labelled with what happened:
+/// events of one kind at the same place share a line and a label ("a, b"),
+/// so that two alerts and two actions at one moment need two label rows,
+/// not four, and none is crowded out of the band above the plot.
 pub fn markers(placed: &[Placed]) -> Vec<Marker> {
-    placed
-        .iter()
-        .map(|p| Marker {
-            kind: p.event.kind,
-            at_ms: p.at_ms,
-            label: p.event.what.clone(),
-        })
-        .collect()
+    let mut out: Vec<Marker> = Vec::new();
+    for p in placed {
+        match out.last_mut() {
+            Some(last) if last.at_ms == p.at_ms && last.kind == p.event.kind => {
+                last.label = format!("{}, {}", last.label, p.event.what);
+            }
+            _ => out.push(Marker {
+                kind: p.event.kind,
+                at_ms: p.at_ms,
+                label: p.event.what.clone(),
+            }),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -100,5 +109,32 @@ mod tests {
             "the alert at 01:30 is out of range"
         );
         assert_eq!(markers(&placed)[1].label, "action taken");
+    }
+
+    #[test]
+    fn events_of_one_kind_at_one_moment_share_a_marker() {
+        let at = |kind, ms, what: &str| Placed {
+            at_ms: ms,
+            event: Event {
+                what: what.into(),
+                ..event(kind, ms, false)
+            },
+        };
+        let placed = [
+            at(EventKind::AlertFired, 20 * MIN, "accuracy_slo (v2)"),
+            at(EventKind::AlertFired, 20 * MIN, "feature_drift (v2)"),
+            at(EventKind::ActionTaken, 20 * MIN, "rollback to 1"),
+            at(EventKind::ActionTaken, 20 * MIN, "retrain"),
+            at(EventKind::AlertFired, 30 * MIN, "latency_p95 (v3)"),
+        ];
+        let labels: Vec<String> = markers(&placed).into_iter().map(|m| m.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "accuracy_slo (v2), feature_drift (v2)",
+                "rollback to 1, retrain",
+                "latency_p95 (v3)"
+            ]
+        );
     }
 }
