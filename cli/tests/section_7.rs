@@ -152,9 +152,10 @@ fn make_demo_story_detects_diagnoses_rolls_back_retrains_and_recovers() {
     ] {
         assert!(page.contains(kind), "no {kind} in the report");
     }
+    let table = &page[page.find("<h2>Alerts").unwrap_or(0)..];
     assert!(
-        page.contains("retrain to"),
-        "the retrain is an action of its own"
+        table.contains("registered version 3"),
+        "the retrain is an action of its own: {table}"
     );
 
     stop_gracefully(agent);
