@@ -57,8 +57,9 @@ case $command in
     install) for s in "${services[@]}"; do with_service "$s" install_one; done ;;
     up) for s in "${services[@]}"; do with_service "$s" up_one; done ;;
     down)
-        # The pipeline `make demo` leaves running goes first (all-services case).
-        [ $# -gt 0 ] || stop_service demo
+        # The agent and the pipeline `make demo` leaves running go first
+        # (all-services case).
+        [ $# -gt 0 ] || { stop_service demo-agent; stop_service demo; }
         for s in "${services[@]}"; do with_service "$s" down_one; done
         ;;
     reset)
@@ -74,6 +75,7 @@ case $command in
         for s in "${services[@]}"; do with_service "$s" status_one; done
         ;;
     clean-state)
+        stop_service demo-agent
         stop_service demo
         for s in "${ALL_SERVICES[@]}"; do with_service "$s" down_one; done
         rm -rf "$MLOBS_DATA"
