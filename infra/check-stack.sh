@@ -24,7 +24,7 @@ done
 grep -Eq "^kafka +stopped" <<<"$("$STACK" status)" || fail "status does not say stopped"
 
 # A stranger on the Kafka port: `up` must refuse and say why.
-python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9092)); s.listen(); time.sleep(30)' &
+python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",9092)); s.listen(); time.sleep(30)' &
 stranger=$!
 wait_until 5 port_in_use 9092 || fail "could not start the stand-in listener"
 if message=$("$STACK" up kafka 2>&1); then
