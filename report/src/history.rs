@@ -272,15 +272,20 @@ fn action(r: &Value) -> Event {
     }
 }
 
+/// An incident's root cause and feature, as its markers name it.
+fn cause(r: &Value) -> String {
+    format!("{} {}", text(&r["root_cause"]), text(&r["feature"]))
+        .trim()
+        .to_string()
+}
+
 fn diagnosis(r: &Value) -> Event {
     Event {
         kind: EventKind::Diagnosed,
         at_ms: ms(&r["at"]),
         wall_clock: true,
         version: text(&r["version"]),
-        what: format!("{} {}", text(&r["root_cause"]), text(&r["feature"]))
-            .trim()
-            .to_string(),
+        what: cause(r),
         detail: "the agent's diagnosis (its first proposal)".into(),
     }
 }
@@ -291,9 +296,7 @@ fn incident(r: &Value) -> Event {
         at_ms: ms(&r["at"]),
         wall_clock: true,
         version: text(&r["version"]),
-        what: format!("{} {}", text(&r["root_cause"]), text(&r["feature"]))
-            .trim()
-            .to_string(),
+        what: cause(r),
         detail: text(&r["resolution"]),
     }
 }

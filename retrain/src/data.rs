@@ -10,7 +10,7 @@ use mlobs_pipeline::sinks::clickhouse::query::{num, quote, text};
 use mlobs_pipeline::sinks::clickhouse::ClickHouse;
 use mlobs_schemas::time::format_rfc3339;
 use mlobs_schemas::FeatureValue;
-use mlobs_trainer::{Example, Examples};
+use mlobs_trainer::Example;
 use serde_json::Value;
 
 use crate::RetrainError;
@@ -19,7 +19,7 @@ use crate::RetrainError;
 #[derive(Debug, Clone)]
 pub struct Production {
     /// Rows, oldest first.
-    pub examples: Examples,
+    pub rows: Vec<Example>,
     /// First event time read (ms).
     pub since_ms: i64,
     /// End of the span (ms, exclusive).
@@ -95,12 +95,13 @@ pub fn fetch(clickhouse: &ClickHouse, span: &Span) -> Result<Production, Retrain
             span.model
         )));
     }
-    let mut examples = Examples::default();
-    for row in rows.iter().filter(|r| !keeps_hash_only(r)) {
-        examples.push(example(row));
-    }
+    let kept = rows
+        .iter()
+        .filter(|r| !keeps_hash_only(r))
+        .map(example)
+        .collect();
     Ok(Production {
-        examples,
+        rows: kept,
         since_ms,
         until_ms,
     })

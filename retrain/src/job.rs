@@ -13,7 +13,7 @@ use mlobs_registry::serving::{self, Change};
 use mlobs_registry::trained::Trained;
 use mlobs_registry::{Registry, Tag, FEATURES_TAG};
 use mlobs_schemas::time::{format_rfc3339, now_ms};
-use mlobs_trainer::{Example, Examples, Kind, Logistic};
+use mlobs_trainer::{from_json_lines, kinds, to_json_lines, Example, Kind, Logistic};
 
 use crate::data::{self, Span};
 use crate::dataset::split;
@@ -124,7 +124,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
             window_ms: config.window_ms,
         };
         let production = data::fetch(clickhouse, &span)?;
-        let n = production.examples.rows.len();
+        let n = production.rows.len();
         if n < config.min_rows {
             return Err(RetrainError::NoData(format!(
                 "{n} labeled predictions of {model} from {} to {}, fewer than retrain.min_rows = {}; wait for more labels or widen the window (--since)",
@@ -155,14 +155,14 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
             ))
         })?;
         let training = match registry.training_data(&version)? {
-            Some(text) => Examples::from_json_lines(&text).map_err(|e| {
+            Some(text) => from_json_lines(&text).map_err(|e| {
                 RetrainError::Registry(format!("the training data of version {champion} is unreadable: {e}"))
             })?,
-            None => Examples::default(),
+            None => Vec::new(),
         };
         let split = split(
-            &production.examples.rows,
-            &training.rows,
+            &production.rows,
+            &training,
             config.holdout_share,
             config.training_share,
         );
@@ -177,7 +177,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
     })?;
 
     let new_model = steps.run("train", || {
-        let columns: Vec<(String, Kind)> = Examples::of(&split.train).kinds.into_iter().collect();
+        let columns: Vec<(String, Kind)> = kinds(&split.train).into_iter().collect();
         let trained = Logistic::train(&columns, &split.train, champion_model.classes())
             .map_err(|e| RetrainError::Training(e.to_string()))?;
         let text = format!(
@@ -202,7 +202,8 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
                 table.push((version.version.clone(), accuracy(&other, &split.holdout)));
             }
         }
-        table[1..].sort_by(|a, b| a.0.cmp(&b.0));
+        // MLflow numbers versions: 2 before 10.
+        table[1..].sort_by_key(|(v, _)| v.parse::<u64>().unwrap_or(u64::MAX));
         let text = format!(
             "on the {} newest rows: {}; McNemar p = {:.4} against the champion (version {champion})",
             paired.rows,
@@ -220,11 +221,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
         let trained = Trained {
             run_name: format!("{model} retrain {}", request.job_id),
             weights: new_model.to_json(),
-            training_data: Examples {
-                kinds: Default::default(),
-                rows: split.train.clone(),
-            }
-            .to_json_lines(),
+            training_data: to_json_lines(&split.train),
             metrics: vec![
                 ("holdout_accuracy", paired.new_accuracy()),
                 ("champion_holdout_accuracy", paired.champion_accuracy()),
@@ -283,7 +280,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
                 request.job_id
             )),
         )?;
-        record(clickhouse, &event);
+        audit::record_or_warn(clickhouse, &event);
         Ok((
             (),
             format!("version {version} is the challenger, with no traffic yet"),
@@ -296,7 +293,7 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
             steps.run("promote", || {
                 let reason = format!("retrain job {}: {why}", request.job_id);
                 if let Some(event) = serving::promote(registry, model, &version, &change(reason))? {
-                    record(clickhouse, &event);
+                    audit::record_or_warn(clickhouse, &event);
                 }
                 Ok(((), format!("version {version} is the champion: {why}")))
             })?;
@@ -330,12 +327,6 @@ fn tag(key: &str, value: &str) -> Tag {
     Tag {
         key: key.to_string(),
         value: value.to_string(),
-    }
-}
-
-fn record(clickhouse: &ClickHouse, event: &serving::Event) {
-    if let Err(error) = audit::record(clickhouse, event) {
-        tracing::warn!(%error, model = %event.model, "the registry change is audited on the version's tags only");
     }
 }
 

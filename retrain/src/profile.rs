@@ -4,12 +4,11 @@
 use mlobs_operators::baseline::{Baseline, ColumnData};
 use mlobs_registry::baseline::Summary;
 use mlobs_schemas::FeatureValue;
-use mlobs_trainer::{Example, Examples, Kind};
+use mlobs_trainer::{kinds, Example, Kind};
 
 /// The profile of `rows` (JSON) and what the version's tags say about it.
 pub fn of(rows: &[Example]) -> (String, Summary) {
-    let columns: Vec<(String, ColumnData)> = Examples::of(rows)
-        .kinds
+    let columns: Vec<(String, ColumnData)> = kinds(rows)
         .into_iter()
         .map(|(name, kind)| {
             let value = |r: &Example| r.features.get(&name).cloned();

@@ -39,9 +39,6 @@ pub struct ModelSpec {
     pub serving: Serving,
     /// Versions in file order: (name, trained weights as JSON).
     pub versions: Vec<(String, String)>,
-    /// Each version's training rows as JSON lines
-    /// ([`mlobs_trainer::Examples::to_json_lines`]), by version name.
-    pub training: std::collections::BTreeMap<String, String>,
     /// The first traffic step: each version's share at the start.
     pub initial_shares: Vec<(String, f64)>,
     /// The input features each version reads (its `drop_features` left
@@ -132,8 +129,8 @@ impl World {
         scenario
             .models
             .iter()
-            .zip(self.trained.iter().zip(&self.training))
-            .map(|(model, (trained, training))| ModelSpec {
+            .zip(&self.trained)
+            .map(|(model, trained)| ModelSpec {
                 name: model.name.clone(),
                 serving: model.serving,
                 versions: model
@@ -141,22 +138,6 @@ impl World {
                     .iter()
                     .zip(trained)
                     .map(|(v, t)| (v.name.clone(), t.to_json()))
-                    .collect(),
-                training: model
-                    .versions
-                    .iter()
-                    .zip(training)
-                    .map(|(v, rows)| {
-                        let examples = mlobs_trainer::Examples {
-                            kinds: model
-                                .features
-                                .iter()
-                                .map(|f| (f.name.clone(), kind(f)))
-                                .collect(),
-                            rows: rows.clone(),
-                        };
-                        (v.name.clone(), examples.to_json_lines())
-                    })
                     .collect(),
                 initial_shares: model
                     .versions
@@ -175,6 +156,17 @@ impl World {
                     .collect(),
             })
             .collect()
+    }
+
+    /// The rows `version` of `model` was trained on, as JSON lines
+    /// ([`mlobs_trainer::to_json_lines`]): the registry's training-data
+    /// artifact, which a retrain mixes with production rows. Made on
+    /// demand: only registering needs it.
+    pub fn training_data(&self, model: &str, version: &str) -> Option<String> {
+        let m = self.scenario.models.iter().position(|m| m.name == model)?;
+        let versions = &self.scenario.models[m].versions;
+        let v = versions.iter().position(|v| v.name == version)?;
+        Some(mlobs_trainer::to_json_lines(&self.training[m][v]))
     }
 
     /// Renames a version everywhere (events, truth, baselines, faults):

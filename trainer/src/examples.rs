@@ -2,7 +2,7 @@
 //! class, whatever they came from (a scenario's training draw, a registry
 //! artifact, ClickHouse's `inference_log` joined with `outcomes`).
 //!
-//! The JSON-lines form ([`Examples::to_json_lines`]) is the registry
+//! The JSON-lines form ([`to_json_lines`]) is the registry
 //! artifact `data/training.jsonl` beside a version's weights: the training
 //! data a retrain mixes with recent production rows, and its lineage.
 
@@ -41,13 +41,14 @@ pub struct Example {
     pub label: String,
 }
 
-/// Labeled rows and what their features are.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Examples {
-    /// Every feature's kind, by name: the columns a model may learn from.
-    pub kinds: BTreeMap<String, Kind>,
-    /// The rows, oldest first.
-    pub rows: Vec<Example>,
+/// The kind of every feature that `rows` carry, by name: the columns a
+/// model may learn from.
+pub fn kinds(rows: &[Example]) -> BTreeMap<String, Kind> {
+    let mut kinds = BTreeMap::new();
+    for (name, value) in rows.iter().flat_map(|r| &r.features) {
+        kinds.entry(name.clone()).or_insert(Kind::of(value));
+    }
+    kinds
 }
 
 /// One line of the JSON-lines form: a row with plain JSON values (numbers
@@ -58,81 +59,63 @@ struct Line {
     label: String,
 }
 
-impl Examples {
-    /// `rows` with the kinds of their features learned.
-    pub fn of(rows: &[Example]) -> Examples {
-        let mut examples = Examples::default();
-        rows.iter().cloned().for_each(|row| examples.push(row));
-        examples
-    }
-
-    /// Adds `example`, learning the kinds of its features.
-    pub fn push(&mut self, example: Example) {
-        for (name, value) in &example.features {
-            self.kinds.entry(name.clone()).or_insert(Kind::of(value));
-        }
-        self.rows.push(example);
-    }
-
-    /// One JSON object per line: `{"features": {...}, "label": "..."}`.
-    pub fn to_json_lines(&self) -> String {
-        let mut out = String::new();
-        for row in &self.rows {
-            let features = row
-                .features
-                .iter()
-                .map(|(name, value)| {
-                    let value = match value {
-                        FeatureValue::Numeric(x) => serde_json::json!(x),
-                        FeatureValue::Categorical(c) => serde_json::json!(c),
-                    };
-                    (name.clone(), value)
-                })
-                .collect();
-            let line = Line {
-                features,
-                label: row.label.clone(),
-            };
-            out.push_str(&serde_json::to_string(&line).expect("plain JSON values serialize"));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// Reads [`Examples::to_json_lines`]' form back; the error names the line.
-    pub fn from_json_lines(text: &str) -> Result<Examples, String> {
-        let mut examples = Examples::default();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let line: Line =
-                serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
-            let mut features = BTreeMap::new();
-            for (name, value) in line.features {
+/// One JSON object per row and line: `{"features": {...}, "label": "..."}`.
+pub fn to_json_lines(rows: &[Example]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let features = row
+            .features
+            .iter()
+            .map(|(name, value)| {
                 let value = match value {
-                    serde_json::Value::Number(n) => n.as_f64().map(FeatureValue::Numeric),
-                    serde_json::Value::String(s) => Some(FeatureValue::Categorical(s)),
-                    serde_json::Value::Null => None,
-                    other => {
-                        return Err(format!(
-                            "line {}: feature {name} is {other}; write a number, a string or null",
-                            i + 1
-                        ))
-                    }
+                    FeatureValue::Numeric(x) => serde_json::json!(x),
+                    FeatureValue::Categorical(c) => serde_json::json!(c),
                 };
-                if let Some(value) = value {
-                    features.insert(name, value);
-                }
-            }
-            examples.push(Example {
-                features,
-                label: line.label,
-            });
-        }
-        Ok(examples)
+                (name.clone(), value)
+            })
+            .collect();
+        let line = Line {
+            features,
+            label: row.label.clone(),
+        };
+        out.push_str(&serde_json::to_string(&line).expect("plain JSON values serialize"));
+        out.push('\n');
     }
+    out
+}
+
+/// Reads [`to_json_lines`]' form back; the error names the line.
+pub fn from_json_lines(text: &str) -> Result<Vec<Example>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let line: Line = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let mut features = BTreeMap::new();
+        for (name, value) in line.features {
+            let value = match value {
+                serde_json::Value::Number(n) => n.as_f64().map(FeatureValue::Numeric),
+                serde_json::Value::String(s) => Some(FeatureValue::Categorical(s)),
+                serde_json::Value::Null => None,
+                other => {
+                    return Err(format!(
+                        "line {}: feature {name} is {other}; write a number, a string or null",
+                        i + 1
+                    ))
+                }
+            };
+            if let Some(value) = value {
+                features.insert(name, value);
+            }
+        }
+        rows.push(Example {
+            features,
+            label: line.label,
+        });
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -140,27 +123,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_lines_round_trip_and_learn_the_kinds() {
-        let mut examples = Examples::default();
-        examples.push(Example {
-            features: BTreeMap::from([
-                ("x".to_string(), FeatureValue::Numeric(1.5)),
-                ("plan".to_string(), FeatureValue::Categorical("pro".into())),
-            ]),
-            label: "churn".into(),
-        });
-        examples.push(Example {
-            features: BTreeMap::new(),
-            label: "stay".into(),
-        });
-        let text = examples.to_json_lines();
+    fn json_lines_round_trip_and_the_kinds_are_learned() {
+        let rows = vec![
+            Example {
+                features: BTreeMap::from([
+                    ("x".to_string(), FeatureValue::Numeric(1.5)),
+                    ("plan".to_string(), FeatureValue::Categorical("pro".into())),
+                ]),
+                label: "churn".into(),
+            },
+            Example {
+                features: BTreeMap::new(),
+                label: "stay".into(),
+            },
+        ];
+        let text = to_json_lines(&rows);
         assert_eq!(text.lines().count(), 2);
-        let back = Examples::from_json_lines(&text).unwrap();
-        assert_eq!(back, examples);
-        assert_eq!(back.kinds["x"], Kind::Numeric);
-        assert_eq!(back.kinds["plan"], Kind::Categorical);
-        let error =
-            Examples::from_json_lines("{\"features\":{\"x\":[1]},\"label\":\"a\"}").unwrap_err();
+        let back = from_json_lines(&text).unwrap();
+        assert_eq!(back, rows);
+        let kinds = kinds(&back);
+        assert_eq!(kinds["x"], Kind::Numeric);
+        assert_eq!(kinds["plan"], Kind::Categorical);
+        let error = from_json_lines("{\"features\":{\"x\":[1]},\"label\":\"a\"}").unwrap_err();
         assert!(error.contains("line 1: feature x"), "{error}");
     }
 }

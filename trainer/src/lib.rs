@@ -9,7 +9,7 @@
 mod examples;
 mod logistic;
 
-pub use examples::{Example, Examples, Kind};
+pub use examples::{from_json_lines, kinds, to_json_lines, Example, Kind};
 pub use logistic::{Logistic, ModelError};
 
 /// The logistic function.

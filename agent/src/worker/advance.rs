@@ -209,9 +209,7 @@ impl Worker {
             clickhouse: self.clickhouse.as_ref(),
             retrain: &self.retrain,
         };
-        let mut done = execute(&executor, &executing, now_ms());
-        // A retrain takes a while: its outcome is as of its end.
-        done.updated_ms = now_ms();
+        let done = execute(&executor, &executing);
         self.store.save_action(&done)?;
         tracing::info!(action = %done.action_id, status = ?done.status, result = %done.result, "action carried out");
         let (action, status) = (

@@ -14,6 +14,7 @@ use mlobs_pipeline::config::RetrainConfig;
 use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
 use mlobs_registry::serving::{self, Change};
 use mlobs_registry::Registry;
+use mlobs_schemas::time::now_ms;
 
 use crate::graph::{Action, ActionStatus};
 use crate::reason::Action as Remedy;
@@ -31,15 +32,17 @@ pub struct Executor<'a> {
     pub retrain: &'a RetrainConfig,
 }
 
-/// `action` carried out: `Executed` with what it did, or `Failed` with why.
-pub fn execute(executor: &Executor, action: &Action, now_ms: i64) -> Action {
+/// `action` carried out: `Executed` with what it did, or `Failed` with
+/// why, stamped with the time it ended (a retrain takes a while, and its
+/// steps' rows come before it).
+pub fn execute(executor: &Executor, action: &Action) -> Action {
     let Executor {
         registry,
         clickhouse,
         retrain: config,
     } = *executor;
     let outcome = match (action.action, registry) {
-        (Remedy::Rollback, Some(registry)) => rollback(registry, clickhouse, action, now_ms),
+        (Remedy::Rollback, Some(registry)) => rollback(registry, clickhouse, action),
         (Remedy::Retrain, Some(registry)) => match clickhouse {
             Some(clickhouse) => retrain(config, registry, clickhouse, action),
             None => {
@@ -55,7 +58,7 @@ pub fn execute(executor: &Executor, action: &Action, now_ms: i64) -> Action {
         )),
     };
     let mut done = action.clone();
-    done.updated_ms = now_ms;
+    done.updated_ms = now_ms();
     match outcome {
         Ok(result) => {
             done.status = ActionStatus::Executed;
@@ -73,7 +76,6 @@ fn rollback(
     registry: &Registry,
     clickhouse: Option<&ClickHouse>,
     action: &Action,
-    now_ms: i64,
 ) -> Result<String, String> {
     let model = &action.model;
     let target = action
@@ -98,13 +100,11 @@ fn rollback(
             },
             action.decided_by
         ),
-        at_ms: now_ms,
+        at_ms: now_ms(),
     };
     let event = serving::rollback(registry, model, target, &change).map_err(|e| e.to_string())?;
     if let (Some(event), Some(clickhouse)) = (&event, clickhouse) {
-        if let Err(error) = audit::record(clickhouse, event) {
-            tracing::warn!(%error, model, "the rollback is audited on the version's tags only");
-        }
+        audit::record_or_warn(clickhouse, event);
     }
     Ok(format!(
         "rolled back to version {target} (champion was {})",

@@ -1,13 +1,15 @@
-//! The agent's ClickHouse rows: `incidents` and `agent_actions` (the row
-//! type is the pipeline's, shared with `mlobs retrain`), one row per change (the tables keep the newest by `updated_ms`). Field order is
-//! the columns' order in `infra/clickhouse/schema.sql` (a test checks).
+//! The agent's ClickHouse rows: `incidents` and `agent_actions` (the
+//! latter's row type is the pipeline's, shared with `mlobs retrain`), one
+//! row per change (the tables keep the newest by `updated_ms`). Field
+//! order is the columns' order in `infra/clickhouse/schema.sql` (a test
+//! checks).
 
 use clickhouse::Row;
+use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
+use mlobs_pipeline::sinks::clickhouse::rows::seconds;
 use serde::Serialize;
 
 use crate::graph::incident::name_of;
-use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
-
 use crate::graph::{Action, Incident};
 
 /// A row of `incidents`.
@@ -31,10 +33,6 @@ pub struct IncidentRow {
     opened_at: u32,
     updated_at: u32,
     updated_ms: i64,
-}
-
-fn seconds(ms: i64) -> u32 {
-    ms.div_euclid(1000).clamp(0, i64::from(u32::MAX)) as u32
 }
 
 impl IncidentRow {

@@ -61,7 +61,7 @@ pub fn register(config: &Config, registry: &Registry, world: &mut World) -> anyh
             let trained = Trained {
                 run_name: format!("{} {name}", spec.name),
                 weights: weights.clone(),
-                training_data: spec.training.get(name).cloned().unwrap_or_default(),
+                training_data: world.training_data(&spec.name, name).unwrap_or_default(),
                 metrics: Vec::new(),
                 tags,
             };

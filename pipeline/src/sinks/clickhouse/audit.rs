@@ -21,3 +21,12 @@ pub fn record(clickhouse: &ClickHouse, event: &Event) -> Result<(), ClickHouseEr
         &[RegistryEventRow::new(event)],
     )
 }
+
+/// Writes `event` for a caller whose change already happened and stands
+/// on the version's tags: a failure is logged, not returned (the agent, a
+/// retrain job).
+pub fn record_or_warn(clickhouse: &ClickHouse, event: &Event) {
+    if let Err(error) = record(clickhouse, event) {
+        tracing::warn!(%error, model = %event.model, action = event.action, "the registry change is audited on the version's tags only");
+    }
+}

@@ -33,7 +33,7 @@ pub trait Source: Send + 'static {
 
 /// Unix seconds for a `DateTime` column (a `UInt32`). Validation keeps
 /// event times between 2000 and 2106-02-07, so the clamp never bites.
-pub(crate) fn seconds(ms: i64) -> u32 {
+pub fn seconds(ms: i64) -> u32 {
     ms.div_euclid(1000).clamp(0, i64::from(u32::MAX)) as u32
 }
 
