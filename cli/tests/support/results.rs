@@ -50,11 +50,31 @@ impl Pipeline {
         }));
         found.unwrap_or_else(|_| {
             panic!(
-                "window counts never equalled the truth.\nexpected {expected:?}\nlast seen {:?}\nlogs in {}",
+                "window counts never equalled the truth.\nexpected {expected:?}\nlast seen {:?}\nlogs in {}\n{}",
                 counts(&last),
-                self.dir.display()
+                self.dir.display(),
+                self.log_tails(60)
             )
         })
+    }
+
+    /// The last `lines` lines of every instance's log, for a failure
+    /// message: CI keeps the test's output, not its folder.
+    pub fn log_tails(&self, lines: usize) -> String {
+        let mut logs: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        logs.retain(|path| path.extension().is_some_and(|e| e == "log"));
+        logs.sort();
+        logs.iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let all: Vec<&str> = text.lines().collect();
+                let tail = all[all.len().saturating_sub(lines)..].join("\n");
+                format!("--- {} (last {lines} lines)\n{tail}", path.display())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Every record of one of this pipeline's topics (`dlq`, ...), once

@@ -57,10 +57,17 @@ pub fn participate<C: ConsumerContext, T>(
 ) -> Result<T, PipelineError> {
     let timings = Timings::of(&config.runtime);
     let board = wait_out_predecessor(membership, &config.kafka, timings.claim_every, shutdown)?;
-    let topics: Vec<&str> = membership.topics.iter().map(String::as_str).collect();
-    consumer
-        .subscribe(&topics)
-        .map_err(|e| PipelineError::kafka("subscribing to the group's topics", e))?;
+    // A stop that came while the claims were read must not join: the leave
+    // right after would race the join (tansu holds a static member's join
+    // for 3 s), and the broker would keep a member nobody runs, with
+    // partitions assigned to it, for the whole session timeout. `work`
+    // then sees the stop and returns at once.
+    if !shutdown.requested() {
+        let topics: Vec<&str> = membership.topics.iter().map(String::as_str).collect();
+        consumer
+            .subscribe(&topics)
+            .map_err(|e| PipelineError::kafka("subscribing to the group's topics", e))?;
+    }
     let watching = Shutdown::default();
     std::thread::scope(|scope| {
         scope.spawn(|| run(membership, consumer, board, timings, metrics, &watching));
