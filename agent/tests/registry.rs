@@ -30,7 +30,7 @@ fn aliases_and_baselines_come_from_mlflow() {
     registry.set_alias(&model, "champion", "2").unwrap();
     let profile = Baseline::build(&[(
         "plan".to_string(),
-        ColumnData::Categorical(vec![Some("basic".into()); 4]),
+        ColumnData::Categorical(vec![Some("basic"); 4].into_iter().collect()),
     )]);
     let summary = baseline::Summary {
         rows: 4,

@@ -268,7 +268,7 @@ fn feature_distributions_compare_current_with_the_baseline() {
     // A baseline that never saw "gold": it is an unseen value.
     let baseline = Baseline::build(&[(
         "plan".to_string(),
-        ColumnData::Categorical(vec![Some("basic".into()), Some("basic".into()), None]),
+        ColumnData::Categorical([Some("basic"), Some("basic"), None].into_iter().collect()),
     )]);
     let tools = tools.with_baseline("churn", baseline);
     let d = tools

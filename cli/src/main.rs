@@ -4,6 +4,7 @@
 mod bad_input;
 mod commands;
 mod output;
+mod parallel;
 mod tabular;
 
 use std::path::PathBuf;

@@ -374,3 +374,69 @@ fn a_closed_pipe_ends_quietly() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0 False");
 }
+
+/// The same rows with every cell quoted: read by the csv crate on one
+/// thread instead of the parallel reader.
+fn quoted_copy(path: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    let quoted: String = text
+        .lines()
+        .map(|line| {
+            let cells: Vec<String> = line.split(',').map(|c| format!("\"{c}\"")).collect();
+            cells.join(",") + "\r\n"
+        })
+        .collect();
+    let copy = path.with_extension("quoted.csv");
+    std::fs::write(&copy, quoted).unwrap();
+    copy
+}
+
+#[test]
+fn the_parallel_reader_and_the_csv_crate_give_the_same_report() {
+    // 2.5 MB a file: cut into ranges read on every core.
+    let dir = scratch();
+    let (reference, current) = (dir.join("ref.csv"), dir.join("cur.csv"));
+    write_csv(&reference, 100_000, 0.0, false);
+    write_csv(&current, 100_000, 0.1, true);
+    let report = |reference: &Path, current: &Path| {
+        let args = [
+            "drift",
+            "--reference",
+            reference.to_str().unwrap(),
+            "--current",
+            current.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        serde_json::from_str::<Value>(&stdout(&mlobs(&args))).unwrap()
+    };
+    let parallel = report(&reference, &current);
+    let quoted = report(&quoted_copy(&reference), &quoted_copy(&current));
+    assert_eq!(parallel, quoted);
+    assert_eq!(parallel["features"].as_array().unwrap().len(), 4);
+    let missing = &parallel["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "x")
+        .unwrap()["reference"]["missing"];
+    assert_eq!(missing, 2_000, "every 50th x is empty");
+}
+
+#[test]
+fn a_row_with_a_cell_too_few_names_its_line() {
+    let dir = scratch();
+    let (good, short) = (dir.join("good.csv"), dir.join("short.csv"));
+    write_csv(&good, 100, 0.0, false);
+    std::fs::write(&short, "id,x,kids,plan\n1,0.5,1,a\n2,0.5,1\n").unwrap();
+    let output = mlobs(&[
+        "drift",
+        "--reference",
+        good.to_str().unwrap(),
+        "--current",
+        short.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 3 has 3 cells"), "{stderr}");
+}

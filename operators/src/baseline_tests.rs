@@ -74,7 +74,10 @@ fn categorical_profile_counts_frequencies_and_missing() {
         .map(|s| Some(s.to_string()))
         .chain([None])
         .collect();
-    let baseline = Baseline::build(&[("plan".into(), ColumnData::Categorical(values))]);
+    let baseline = Baseline::build(&[(
+        "plan".into(),
+        ColumnData::Categorical(values.into_iter().collect()),
+    )]);
     let FeatureProfile::Categorical(p) = &baseline.features["plan"] else {
         panic!()
     };
@@ -95,4 +98,28 @@ fn a_newer_or_foreign_file_is_refused_with_a_reason() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("not an mlobs baseline"), "{err}");
+}
+
+#[test]
+fn sorting_as_integers_is_sorting_as_numbers() {
+    let mut rng = mlobs_testkit::TestRng::new(11);
+    let mut values: Vec<f64> = (0..10_000)
+        .map(|_| (rng.uniform() - 0.5) * 10f64.powi((rng.uniform() * 40.0) as i32 - 20))
+        .collect();
+    values.extend([
+        0.0,
+        -0.0,
+        f64::MIN_POSITIVE / 2.0,
+        -f64::MAX,
+        f64::MAX,
+        f64::NAN,
+        f64::INFINITY,
+    ]);
+    let mut expected: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    expected.sort_unstable_by(f64::total_cmp);
+    let sorted = sorted_finite(values);
+    assert_eq!(
+        sorted.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        expected.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
 }

@@ -8,6 +8,7 @@ pub mod drift;
 pub mod hash;
 pub mod intern;
 pub mod join;
+pub mod labels;
 pub mod limits;
 pub mod metrics;
 mod serde_pairs;

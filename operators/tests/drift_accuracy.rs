@@ -153,7 +153,7 @@ fn results(case: &Case) -> Results {
         }
         (ColumnData::Categorical(values), FeatureSpec::Categorical(spec)) => {
             let mut s = CategoricalSketch::default();
-            values.iter().for_each(|v| s.add(v.as_deref(), spec));
+            values.iter().for_each(|v| s.add(v, spec));
             (FeatureSketch::Categorical(s), values.len())
         }
         _ => unreachable!("same kind"),

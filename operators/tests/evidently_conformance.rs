@@ -316,7 +316,7 @@ fn request(case: &Case) -> Value {
             .iter()
             .map(|x| x.is_finite().then_some(*x))
             .collect::<Vec<_>>()),
-        ColumnData::Categorical(v) => json!(v),
+        ColumnData::Categorical(v) => json!(v.iter().collect::<Vec<_>>()),
     };
     let columns: serde_json::Map<String, Value> = case
         .columns

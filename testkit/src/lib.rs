@@ -147,7 +147,7 @@ pub fn reference_python() -> std::path::PathBuf {
         .map(Into::into)
         .unwrap_or_else(|_| {
             let home = std::env::var("HOME").unwrap_or_default();
-            std::path::Path::new(&home).join(".cache/mlobs/pyref-6/bin/python")
+            std::path::Path::new(&home).join(".cache/mlobs/pyref-7/bin/python")
         });
     assert!(
         path.exists(),

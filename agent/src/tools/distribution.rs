@@ -317,11 +317,9 @@ mod tests {
 
     #[test]
     fn unseen_values_are_those_outside_the_profile() {
-        let profile = FeatureProfile::Categorical(CategoricalProfile::build(&[
-            Some("a".into()),
-            Some("b".into()),
-            None,
-        ]));
+        let profile = FeatureProfile::Categorical(CategoricalProfile::build(
+            &[Some("a"), Some("b"), None].into_iter().collect(),
+        ));
         let current = vec![("a".to_string(), 5), ("c".to_string(), 2)];
         assert_eq!(unseen(&current, &profile), vec![("c".to_string(), 2)]);
         let side = baseline_side(&profile);

@@ -62,7 +62,8 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let data = tabular::read(&input, &columns.selection())?;
+    let progress = tabular::Progress::new("reading", tabular::size_of(&[&input]));
+    let data = progress.show_while(|| tabular::read(&input, &columns.selection(), &progress))?;
     let baseline = Baseline::build(&data);
     let profile = baseline.to_json();
     let numeric = baseline

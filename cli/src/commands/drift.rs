@@ -3,16 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use clap::ArgGroup;
-use mlobs_operators::baseline::Baseline;
 use std::collections::BTreeMap;
 
-use mlobs_operators::drift::dataset::{columns_drift, samples_drift, Reference};
+use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_operators::drift::dataset::{columns_drift, sample_pair_drift, DriftError, Reference};
 use mlobs_operators::drift::samples::Sample;
 use mlobs_operators::drift::{Choice, DriftOptions, DriftReport, Method, Status};
 
 use super::columns::ColumnFlags;
 use crate::output::{print_json, print_table, Format};
-use crate::{bad_input, out, tabular};
+use crate::{bad_input, out, parallel, tabular};
 
 #[derive(clap::Args)]
 #[command(group(ArgGroup::new("against").required(true).args(["reference", "baseline"])))]
@@ -64,8 +64,8 @@ fn parse_method(text: &str) -> Result<MethodFlag, String> {
 
 /// What the current file is compared with.
 enum Against {
-    /// A reference file's columns, reduced to value counts.
-    Samples(BTreeMap<String, Sample>),
+    /// A reference file's columns.
+    File(Vec<(String, ColumnData)>),
     /// A baseline profile.
     Baseline(Reference),
 }
@@ -73,40 +73,74 @@ enum Against {
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let options = options(&args)?;
     let selection = args.columns.selection();
-    // The two files are independent: read them on two threads.
-    let (against, current) = std::thread::scope(|scope| {
-        let against = scope.spawn(|| match (&args.reference, &args.baseline) {
-            (Some(path), _) => Ok(Against::Samples(
-                tabular::read(path, &selection)?
-                    .into_iter()
-                    .map(|(name, data)| (name, Sample::from_column(data)))
-                    .collect(),
-            )),
-            (None, Some(path)) => {
-                let mut reference = Reference::from_baseline(&load_baseline(path)?);
-                if !selection.columns.is_empty() {
-                    reference
-                        .features
-                        .retain(|name, _| selection.columns.contains(name));
+    let files: Vec<&Path> = [args.reference.as_deref(), Some(args.current.as_path())]
+        .into_iter()
+        .flatten()
+        .collect();
+    let progress = tabular::Progress::new("reading", tabular::size_of(&files));
+    // The two files are independent: read them on two threads (each reads
+    // its file on every core).
+    let (against, current) = progress.show_while(|| {
+        std::thread::scope(|scope| {
+            let against = scope.spawn(|| match (&args.reference, &args.baseline) {
+                (Some(path), _) => Ok(Against::File(tabular::read(path, &selection, &progress)?)),
+                (None, Some(path)) => {
+                    let mut reference = Reference::from_baseline(&load_baseline(path)?);
+                    if !selection.columns.is_empty() {
+                        reference
+                            .features
+                            .retain(|name, _| selection.columns.contains(name));
+                    }
+                    Ok(Against::Baseline(reference))
                 }
-                Ok(Against::Baseline(reference))
-            }
-            (None, None) => unreachable!("clap requires one of --reference and --baseline"),
-        });
-        let current = tabular::read(&args.current, &selection);
-        let against: anyhow::Result<Against> = against.join().expect("reading does not panic");
-        (against, current)
+                (None, None) => unreachable!("clap requires one of --reference and --baseline"),
+            });
+            let current = tabular::read(&args.current, &selection, &progress);
+            let against: anyhow::Result<Against> = against.join().expect("reading does not panic");
+            (against, current)
+        })
     });
     let (against, current) = (against?, current?);
-    let report = match &against {
-        Against::Samples(reference) => samples_drift(reference, current, &options),
-        Against::Baseline(reference) => columns_drift(reference, current, &options),
+    let report = match against {
+        Against::File(reference) => files_drift(reference, current, &options),
+        Against::Baseline(reference) => columns_drift(&reference, current, &options),
     }
     .map_err(|e| bad_input!("{e}"))?;
     match args.format {
         Format::Json => print_json(&report),
         Format::Table => Ok(print_report(&report)?),
     }
+}
+
+/// Every reference column against the current column of the same name, a
+/// feature per core at a time: a thread sorts a feature's two columns,
+/// tests them and frees them before it takes the next, so memory stays
+/// near the columns' own.
+fn files_drift(
+    reference: Vec<(String, ColumnData)>,
+    current: Vec<(String, ColumnData)>,
+    options: &DriftOptions,
+) -> Result<DriftReport, DriftError> {
+    let mut current: BTreeMap<String, ColumnData> = current.into_iter().collect();
+    let pairs = reference
+        .into_iter()
+        .map(|(name, reference)| match current.remove(&name) {
+            Some(current) => Ok((name, reference, current)),
+            None => Err(DriftError::MissingFeature { feature: name }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let features = parallel::map(pairs, |(name, reference, current)| {
+        sample_pair_drift(
+            &name,
+            &Sample::from_column(reference),
+            &Sample::from_column(current),
+            options,
+        )
+    });
+    Ok(DriftReport::new(
+        features.into_iter().collect::<Result<_, _>>()?,
+        options.dataset_share,
+    ))
 }
 
 fn options(args: &Args) -> anyhow::Result<DriftOptions> {

@@ -2,8 +2,13 @@
 //! with column selection and kind overrides. Every problem is a `BadInput`
 //! naming the file, the column or the row.
 
+mod cells;
 mod csv_file;
 mod parquet_file;
+mod progress;
+mod ranges;
+
+pub use progress::Progress;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -44,8 +49,12 @@ pub fn is_missing(cell: &str) -> bool {
     )
 }
 
-/// Reads the selected columns of `path`.
-pub fn read(path: &Path, selection: &Selection) -> anyhow::Result<Vec<(String, ColumnData)>> {
+/// Reads the selected columns of `path`, counting its bytes in `progress`.
+pub fn read(
+    path: &Path,
+    selection: &Selection,
+    progress: &Progress,
+) -> anyhow::Result<Vec<(String, ColumnData)>> {
     if !path.exists() {
         return Err(bad_input!("file {} does not exist", path.display()));
     }
@@ -55,7 +64,7 @@ pub fn read(path: &Path, selection: &Selection) -> anyhow::Result<Vec<(String, C
         .map(str::to_lowercase)
         .as_deref()
     {
-        Some("csv") => csv_file::read(path, selection),
+        Some("csv") => csv_file::read(path, selection, progress),
         Some("parquet") => parquet_file::read(path, selection),
         _ => Err(bad_input!(
             "{}: unknown file type; use a .csv or .parquet file",
@@ -119,4 +128,13 @@ fn plan(
         ));
     }
     Ok(plan)
+}
+
+/// Bytes in the files that exist, for a [`Progress`] over reading them.
+pub fn size_of(paths: &[&Path]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }

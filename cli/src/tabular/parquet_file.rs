@@ -6,6 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 use mlobs_operators::baseline::ColumnData;
+use mlobs_operators::labels::Labels;
 use parquet::basic::Type as PhysicalType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
@@ -49,7 +50,7 @@ pub fn read(path: &Path, selection: &Selection) -> anyhow::Result<Vec<(String, C
             if *n {
                 ColumnData::Numeric(Vec::new())
             } else {
-                ColumnData::Categorical(Vec::new())
+                ColumnData::Categorical(Labels::default())
             }
         })
         .collect();
@@ -71,7 +72,7 @@ pub fn read(path: &Path, selection: &Selection) -> anyhow::Result<Vec<(String, C
                         cells[i]
                     )
                 })?),
-                ColumnData::Categorical(values) => values.push(label(cells[i])),
+                ColumnData::Categorical(values) => values.push(label(cells[i]).as_deref()),
             }
         }
     }

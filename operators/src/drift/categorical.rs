@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
 use super::{choose_method, decide, Choice, FeatureDrift, Kind, MethodError, Statistics, Summary};
 use crate::baseline::CategoricalProfile;
+use crate::labels::Labels;
 use crate::sketch::CategoricalSketch;
 
 /// The current side: counts of the reference categories, and of the rest.
@@ -45,23 +46,19 @@ impl CategoricalCurrent {
     }
 
     /// From the raw column.
-    pub fn from_values(values: &[Option<String>], reference: &CategoricalProfile) -> Self {
-        let mut known: BTreeMap<String, u64> = BTreeMap::new();
-        let mut unseen = std::collections::BTreeSet::new();
-        for value in values.iter().flatten() {
-            if reference.counts.contains_key(value) {
-                *known.entry(value.clone()).or_default() += 1;
-            } else {
-                unseen.insert(value);
-            }
-        }
-        let count = values.iter().flatten().count() as u64;
-        Self::with_known(
-            known,
-            count,
-            values.len() as u64 - count,
-            unseen.len() as u64,
-        )
+    pub fn from_values(values: &Labels, reference: &CategoricalProfile) -> Self {
+        let (all, missing) = values.counts();
+        let count = all.values().sum();
+        let unseen_distinct = all
+            .keys()
+            .filter(|v| !reference.counts.contains_key(**v))
+            .count() as u64;
+        let known = all
+            .into_iter()
+            .filter(|(v, _)| reference.counts.contains_key(*v))
+            .map(|(v, n)| (v.to_string(), n))
+            .collect();
+        Self::with_known(known, count, missing, unseen_distinct)
     }
 
     fn with_known(
@@ -158,9 +155,9 @@ mod tests {
             frequencies: [("basic".to_string(), 0.6), ("pro".to_string(), 0.4)].into(),
             other: 0,
         };
-        let values: Vec<Option<String>> = ["basic", "gold", "gold", "platinum"]
-            .iter()
-            .map(|v| Some(v.to_string()))
+        let values: Labels = ["basic", "gold", "gold", "platinum"]
+            .into_iter()
+            .map(Some)
             .chain([None])
             .collect();
         let current = CategoricalCurrent::from_values(&values, &reference);

@@ -81,22 +81,38 @@ pub fn samples_drift(
             .ok_or_else(|| DriftError::MissingFeature {
                 feature: name.clone(),
             })?;
-        let current = Sample::from_column(data);
-        if current.kind() != reference.kind() {
-            return Err(DriftError::KindMismatch {
-                feature: name.clone(),
-                reference: reference.kind().name(),
-                current: current.kind().name(),
-            });
-        }
-        results.push(sample_drift(
+        results.push(sample_pair_drift(
             name,
             reference,
-            &current,
-            options.choice(name),
+            &Sample::from_column(data),
+            options,
         )?);
     }
     Ok(DriftReport::new(results, options.dataset_share))
+}
+
+/// Tests one feature of a reference file against the same column of the
+/// current file. Features are independent: a caller may test them on
+/// several threads and gather the results in [`DriftReport::new`].
+pub fn sample_pair_drift(
+    name: &str,
+    reference: &Sample,
+    current: &Sample,
+    options: &DriftOptions,
+) -> Result<FeatureDrift, DriftError> {
+    if current.kind() != reference.kind() {
+        return Err(DriftError::KindMismatch {
+            feature: name.to_string(),
+            reference: reference.kind().name(),
+            current: current.kind().name(),
+        });
+    }
+    Ok(sample_drift(
+        name,
+        reference,
+        current,
+        options.choice(name),
+    )?)
 }
 
 /// Tests every baseline feature against the current columns (consumed), on

@@ -25,7 +25,6 @@ use std::iter::Peekable;
 use super::distances::{chi_square, jensen_shannon, psi, two_proportion_z_test};
 use super::{choose_method, decide, Choice, FeatureDrift, Kind, Method, MethodError, Statistics};
 use crate::baseline::{sorted_finite, ColumnData};
-use crate::stats::cdf::{ks_statistic, wasserstein, PiecewiseCdf};
 use crate::stats::ks_exact::ks_2samp_pvalue;
 use crate::stats::moments::{Moments, Summary};
 
@@ -81,15 +80,14 @@ impl Sample {
                 }
             }
             ColumnData::Categorical(values) => {
-                let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-                let rows = values.len();
-                for value in values.into_iter().flatten() {
-                    *counts.entry(value).or_default() += 1;
-                }
-                let count = counts.values().sum::<u64>();
+                let (counts, missing) = values.counts();
+                let counts: BTreeMap<String, u64> = counts
+                    .into_iter()
+                    .map(|(v, n)| (v.to_string(), n))
+                    .collect();
                 let summary = Summary {
-                    count,
-                    missing: rows as u64 - count,
+                    count: counts.values().sum::<u64>(),
+                    missing,
                     ..Summary::default()
                 };
                 Sample::Categorical { counts, summary }
@@ -120,24 +118,40 @@ pub fn sample_drift(
     current: &Sample,
     choice: Choice,
 ) -> Result<FeatureDrift, MethodError> {
-    let counts = union_counts(reference, current);
+    let numbers = match (reference, current) {
+        (Sample::Numeric { values: r, .. }, Sample::Numeric { values: c, .. }) => {
+            Some((&r[..], &c[..]))
+        }
+        _ => None,
+    };
+    // Numbers with many reference values get PSI and Jensen-Shannon on
+    // Sturges' bins; the statistics per value (over a million values) would
+    // be thrown away, so only a forced chi-square computes them.
+    let rebinned = numbers.is_some_and(|(r, _)| r.len() > MAX_VALUES_BINNED_BY_VALUE);
+    let per_value = !rebinned || choice.method == Some(Method::ChiSquare);
+    let counts = if per_value {
+        union_counts(reference, current)
+    } else {
+        Vec::new()
+    };
+    let distances = numbers.map(|(r, c)| Distances::of(r, c));
+    let distinct = match distances {
+        Some(d) if !per_value => d.values,
+        _ => counts.len() as u64,
+    };
     let sides = (reference.summary(), current.summary());
     let kind = reference.kind();
-    let method = choose_method(
-        name,
-        kind,
-        choice.method,
-        sides.0.count,
-        counts.len() as u64,
-    )?;
+    let method = choose_method(name, kind, choice.method, sides.0.count, distinct)?;
     let statistics = if sides.0.count == 0 || sides.1.count == 0 {
         Statistics::default()
     } else {
-        let mut statistics = by_value(&counts, kind, method, (sides.0.count, sides.1.count));
-        if let (Sample::Numeric { values: r, .. }, Sample::Numeric { values: c, .. }) =
-            (reference, current)
-        {
-            add_numeric(&mut statistics, (r, c), sides.0.std.unwrap_or(0.0));
+        let mut statistics = if per_value {
+            by_value(&counts, kind, method, (sides.0.count, sides.1.count))
+        } else {
+            Statistics::default()
+        };
+        if let (Some(runs), Some(distances)) = (numbers, distances) {
+            add_numeric(&mut statistics, runs, distances, sides.0.std.unwrap_or(0.0));
         }
         statistics
     };
@@ -211,13 +225,15 @@ fn by_value(counts: &[(f64, f64)], kind: Kind, method: Method, rows: (u64, u64))
 
 /// KS, Wasserstein, and PSI and Jensen-Shannon on Sturges' bins when the
 /// reference has more than 20 distinct values.
-fn add_numeric(statistics: &mut Statistics, runs: (&[Run], &[Run]), std: f64) {
-    let cdf =
-        |runs: &[(f64, u64)]| PiecewiseCdf::from_counts(runs.iter().map(|(v, n)| (*v, *n as f64)));
-    let (reference, current) = (cdf(runs.0), cdf(runs.1));
-    let total = |runs: &[Run]| runs.iter().map(|(_, n)| n).sum::<u64>();
-    let ks = ks_statistic(&reference, &current);
-    let w = wasserstein(&reference, &current);
+fn add_numeric(
+    statistics: &mut Statistics,
+    runs: (&[Run], &[Run]),
+    distances: Distances,
+    std: f64,
+) {
+    let Distances {
+        ks, wasserstein: w, ..
+    } = distances;
     statistics.ks_statistic = Some(ks);
     statistics.ks_p_value = Some(ks_2samp_pvalue(ks, total(runs.0), total(runs.1)));
     statistics.wasserstein = Some(w);
@@ -229,12 +245,63 @@ fn add_numeric(statistics: &mut Statistics, runs: (&[Run], &[Run]), std: f64) {
     }
 }
 
+/// What one pass over the runs of two exact samples gives.
+#[derive(Debug, Clone, Copy)]
+struct Distances {
+    /// The KS statistic: what `ks_statistic` gives on the two CDFs.
+    ks: f64,
+    /// The Wasserstein-1 distance: what `wasserstein` gives on them.
+    wasserstein: f64,
+    /// Distinct values on either side.
+    values: u64,
+}
+
+impl Distances {
+    /// Walks both sides' runs in value order. Between two values both CDFs
+    /// are flat, so neither CDF needs building.
+    fn of(reference: &[Run], current: &[Run]) -> Distances {
+        let (rows_r, rows_c) = (total(reference) as f64, total(current) as f64);
+        let mut walk = Distances {
+            ks: 0.0,
+            wasserstein: 0.0,
+            values: 0,
+        };
+        let (mut i, mut j) = (0, 0);
+        let (mut below_r, mut below_c) = (0u64, 0u64);
+        let mut previous: Option<(f64, f64)> = None; // (x, difference of the CDFs at x)
+        while i < reference.len() || j < current.len() {
+            let r = reference.get(i).map_or(f64::INFINITY, |run| run.0);
+            let c = current.get(j).map_or(f64::INFINITY, |run| run.0);
+            let x = r.min(c);
+            if r == x {
+                below_r += reference[i].1;
+                i += 1;
+            }
+            if c == x {
+                below_c += current[j].1;
+                j += 1;
+            }
+            let difference = below_r as f64 / rows_r - below_c as f64 / rows_c;
+            walk.ks = walk.ks.max(difference.abs());
+            if let Some((x0, d0)) = previous {
+                walk.wasserstein += d0.abs() * (x - x0);
+            }
+            previous = Some((x, difference));
+            walk.values += 1;
+        }
+        walk
+    }
+}
+
+fn total(runs: &[Run]) -> u64 {
+    runs.iter().map(|(_, n)| n).sum()
+}
+
 /// Each side's share per bin of `np.histogram_bin_edges(both, "sturges")`:
 /// equal-width bins from the smallest to the largest value of both samples,
 /// `ceil(log2(n) + 1)` of them, each closed on the left (the last on both
 /// sides), as `np.histogram` counts.
 fn sturges_shares(reference: &[Run], current: &[Run]) -> (Vec<f64>, Vec<f64>) {
-    let total = |runs: &[Run]| runs.iter().map(|(_, n)| n).sum::<u64>();
     let n = (total(reference) + total(current)) as f64;
     let ends = |runs: &[Run]| (runs[0].0, runs[runs.len() - 1].0);
     let (low, high) = {
@@ -247,8 +314,13 @@ fn sturges_shares(reference: &[Run], current: &[Run]) -> (Vec<f64>, Vec<f64>) {
     let inner: Vec<f64> = (1..bins).map(|i| low + i as f64 * step).collect();
     let shares = |runs: &[Run]| {
         let mut counts = vec![0u64; bins];
+        let mut bin = 0;
         for (value, n) in runs {
-            counts[inner.partition_point(|edge| edge <= value)] += n;
+            // Runs ascend: the bin only moves right.
+            while inner.get(bin).is_some_and(|edge| edge <= value) {
+                bin += 1;
+            }
+            counts[bin] += n;
         }
         let total = total(runs) as f64;
         counts.iter().map(|c| *c as f64 / total).collect()
@@ -259,6 +331,13 @@ fn sturges_shares(reference: &[Run], current: &[Run]) -> (Vec<f64>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run_sample(runs: &[Run]) -> Sample {
+        Sample::Numeric {
+            values: runs.to_vec(),
+            summary: Summary::default(),
+        }
+    }
 
     fn numbers(values: &[f64]) -> Sample {
         Sample::from_column(ColumnData::Numeric(values.to_vec()))
@@ -283,6 +362,33 @@ mod tests {
         // Observed 1, 1, 4 against 2, 2, 2: statistic 3 on 2 degrees of freedom.
         let p = drift.statistics.chi2_p_value.unwrap();
         assert!((p - (-1.5f64).exp()).abs() < 1e-12, "{p}");
+    }
+
+    #[test]
+    fn one_pass_over_the_runs_gives_what_the_cdfs_give() {
+        use crate::stats::cdf::{ks_statistic, wasserstein, PiecewiseCdf};
+        let mut rng = mlobs_testkit::TestRng::new(7);
+        for _ in 0..50 {
+            let mut draw = |n: usize, shift: f64| -> Vec<Run> {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| (rng.uniform() * 20.0 + shift).round())
+                    .collect();
+                let Sample::Numeric { values, .. } = numbers(&values) else {
+                    unreachable!("numbers")
+                };
+                values
+            };
+            let (r, c) = (draw(40, 0.0), draw(25, 3.0));
+            let cdf =
+                |runs: &[Run]| PiecewiseCdf::from_counts(runs.iter().map(|(v, n)| (*v, *n as f64)));
+            let walk = Distances::of(&r, &c);
+            assert_eq!(walk.ks, ks_statistic(&cdf(&r), &cdf(&c)));
+            assert!((walk.wasserstein - wasserstein(&cdf(&r), &cdf(&c))).abs() < 1e-12);
+            assert_eq!(
+                walk.values as usize,
+                union_counts(&run_sample(&r), &run_sample(&c)).len()
+            );
+        }
     }
 
     #[test]
