@@ -34,7 +34,8 @@ pair() {
 timed() {
     local label=$1
     shift
-    /usr/bin/time -f "%e %M" -o "$data/time.txt" "$@" >"$data/out.txt"
+    /usr/bin/time -f "%e %M" -o "$data/time.txt" "$@" >"$data/out.txt" 2>"$data/err.txt" ||
+        { cat "$data/err.txt" >&2; return 1; }
     read -r wall rss <"$data/time.txt"
     rss=$((rss / 1024))
     echo "$label: ${wall} s wall, ${rss} MB peak RSS" >&2

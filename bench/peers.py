@@ -6,9 +6,17 @@ usage: peers.py evidently|nannyml|whylogs REFERENCE CURRENT
 Prints the number of features the peer calls drifted (a sanity check that
 it did the work; the peers' tests and thresholds differ from each other).
 """
+import os
 import sys
+import warnings
 
 import pandas as pd
+
+# The peers report usage to their vendors unless told not to; this machine
+# has no route out, and the retries would be timed with the work.
+os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"
+os.environ["WHYLOGS_NO_ANALYTICS"] = "True"
+warnings.filterwarnings("ignore")
 
 
 def evidently(reference, current):
