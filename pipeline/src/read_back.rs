@@ -14,8 +14,11 @@ use crate::kafka::{consumer_config, Member};
 use crate::kafka_log::Quiet;
 use crate::PipelineError;
 
-/// How long reading may take before it returns what it has.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long reading may go without a record before it fails. A slow broker
+/// (seconds per fetch while it takes a burst) only slows the reading down;
+/// returning what had arrived by a fixed deadline printed a silent part of
+/// the topic as if it were all of it.
+const STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every record of `topic` that decodes as `T`, in each partition's order
 /// (`what` names the topic in errors and logs).
@@ -80,11 +83,21 @@ pub fn read_records(
         .map_err(|e| PipelineError::kafka(&format!("assigning {what}"), e))?;
     let mut records = Vec::new();
     let mut remaining = ends.len();
-    let deadline = Instant::now() + TIMEOUT;
-    while remaining > 0 && Instant::now() < deadline {
+    let mut last_record = Instant::now();
+    while remaining > 0 {
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+            if last_record.elapsed() >= STALL_TIMEOUT {
+                return Err(PipelineError::Topic {
+                    topic: topic.to_string(),
+                    detail: format!(
+                        "reading {what}: no record for {} s with {remaining} partition(s) not read to their end; the broker is slow or away, try again",
+                        STALL_TIMEOUT.as_secs()
+                    ),
+                });
+            }
             continue;
         };
+        last_record = Instant::now();
         let message = result.map_err(|e| PipelineError::kafka(&format!("reading {what}"), e))?;
         if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
             remaining -= 1;
