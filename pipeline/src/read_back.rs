@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use mlobs_schemas::{AvroRecord, WriterSchemas};
-use rdkafka::consumer::Consumer;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::config::KafkaConfig;
@@ -86,6 +86,11 @@ pub fn read_records(
     let mut last_record = Instant::now();
     while remaining > 0 {
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+            // Offsets without a record (a transaction marker, on Kafka) are
+            // passed without a message: the position tells.
+            if past_the_ends(&consumer, topic, &ends) {
+                break;
+            }
             if last_record.elapsed() >= STALL_TIMEOUT {
                 return Err(PipelineError::Topic {
                     topic: topic.to_string(),
@@ -109,4 +114,21 @@ pub fn read_records(
         });
     }
     Ok(records)
+}
+
+/// True when the consumer's position is at or past every end offset.
+fn past_the_ends<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topic: &str,
+    ends: &BTreeMap<i32, i64>,
+) -> bool {
+    let Ok(positions) = consumer.position() else {
+        return false;
+    };
+    ends.iter().all(|(&partition, &end)| {
+        positions
+            .find_partition(topic, partition)
+            .and_then(|p| p.offset().to_raw())
+            .is_some_and(|position| position >= end)
+    })
 }
