@@ -11,15 +11,13 @@ use crate::sketch::{CategoricalSpec, FeatureSpec, NumericSpec};
 use crate::stats::cdf::PiecewiseCdf;
 use crate::stats::moments::{Moments, Summary};
 use crate::stats::quantile::quantile_sorted;
+use crate::stats::ranks;
 use crate::stats::tdigest::TDigest;
 
 /// Version of the JSON format written by this build.
 pub const FORMAT_VERSION: u32 = 1;
 /// Bins of a numeric feature (fewer when values tie).
 pub const BINS: usize = 10;
-/// Values a numeric profile keeps verbatim; at or below this many rows the
-/// sample is the whole column, which makes small-reference tests exact.
-pub const SAMPLE_SIZE: usize = 1000;
 /// Categories a categorical profile keeps; rarer ones are counted as other.
 pub const MAX_CATEGORIES: usize = 1000;
 /// Distinct numeric values counted exactly.
@@ -76,9 +74,15 @@ pub struct NumericProfile {
     pub bin_edges: Vec<f64>,
     /// Share of values per bin `(-inf, e0], (e0, e1], ..., (e_last, inf)`.
     pub bin_frequencies: Vec<f64>,
-    /// The sorted values when count <= [`SAMPLE_SIZE`]; otherwise values at
-    /// evenly spaced ranks.
+    /// The sorted column when it had at most the exact limit's rows
+    /// (`stats::ranks`, 100,000 by default); otherwise its values at
+    /// `sample_ranks`. (Profiles written before kept 1,000 values at evenly
+    /// spaced ranks, and no ranks.)
     pub sample: Vec<f64>,
+    /// The 0-based rank in the sorted column of each value of `sample`,
+    /// when `sample` is not the whole column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_ranks: Option<Vec<u64>>,
     /// Exact (value, count) pairs when there are at most [`MAX_EXACT_VALUES`]
     /// distinct values.
     pub values: Option<Vec<(f64, u64)>>,
@@ -115,8 +119,15 @@ pub enum BaselineError {
 }
 
 impl Baseline {
-    /// Profiles every column.
+    /// Profiles every column, numeric ones kept whole up to
+    /// [`ranks::EXACT_UP_TO`] rows.
     pub fn build(columns: &[(String, ColumnData)]) -> Baseline {
+        Self::build_exact_up_to(columns, ranks::EXACT_UP_TO)
+    }
+
+    /// Profiles every column, numeric ones kept whole up to `exact_up_to`
+    /// rows (larger columns are kept at ranks, `stats::ranks`).
+    pub fn build_exact_up_to(columns: &[(String, ColumnData)], exact_up_to: usize) -> Baseline {
         let rows = columns.first().map_or(0, |(_, data)| match data {
             ColumnData::Numeric(v) => v.len(),
             ColumnData::Categorical(v) => v.len(),
@@ -125,9 +136,9 @@ impl Baseline {
             .iter()
             .map(|(name, data)| {
                 let profile = match data {
-                    ColumnData::Numeric(values) => {
-                        FeatureProfile::Numeric(NumericProfile::build(values))
-                    }
+                    ColumnData::Numeric(values) => FeatureProfile::Numeric(
+                        NumericProfile::build_exact_up_to(values, exact_up_to),
+                    ),
                     ColumnData::Categorical(values) => {
                         FeatureProfile::Categorical(CategoricalProfile::build(values))
                     }
@@ -179,15 +190,27 @@ impl Baseline {
 }
 
 impl NumericProfile {
-    /// Profiles one column of numbers.
+    /// Profiles one column of numbers, kept whole up to
+    /// [`ranks::EXACT_UP_TO`] rows.
     pub fn build(values: &[f64]) -> NumericProfile {
+        Self::build_exact_up_to(values, ranks::EXACT_UP_TO)
+    }
+
+    /// Profiles one column of numbers, kept whole up to `exact_up_to` rows
+    /// and at ranks beyond (`stats::ranks`).
+    pub fn build_exact_up_to(values: &[f64], exact_up_to: usize) -> NumericProfile {
         let sorted = sorted_finite(values.to_vec());
-        Self::from_sorted(&sorted, (values.len() - sorted.len()) as u64)
+        Self::from_sorted(&sorted, (values.len() - sorted.len()) as u64, exact_up_to)
     }
 
     /// Profiles the ascending finite values of a column that had `missing`
     /// other cells.
-    pub fn from_sorted(sorted: &[f64], missing: u64) -> NumericProfile {
+    fn from_sorted(sorted: &[f64], missing: u64, exact_up_to: usize) -> NumericProfile {
+        let sample_ranks = ranks::kept_ranks(sorted.len(), exact_up_to);
+        let sample = match &sample_ranks {
+            Some(kept) => kept.iter().map(|&r| sorted[r as usize]).collect(),
+            None => sorted.to_vec(),
+        };
         let mut moments = Moments::default();
         sorted.iter().for_each(|x| moments.add(*x));
         let distinct = distinct_counts(sorted);
@@ -204,19 +227,24 @@ impl NumericProfile {
             tdigest: TDigest::from_values(sorted.iter().copied()),
             bin_edges,
             bin_frequencies,
-            sample: evenly_spaced(sorted, SAMPLE_SIZE),
+            sample,
+            sample_ranks,
             values: (distinct.len() <= MAX_EXACT_VALUES).then_some(distinct),
         }
     }
 
     /// The distribution this profile describes, as exactly as it allows:
-    /// the whole sample when it is complete, else the exact value counts,
-    /// else the t-digest.
+    /// the whole column when it is kept, else the exact value counts, else
+    /// the values kept at ranks, else (a profile written before ranks were
+    /// kept) the t-digest.
     pub fn cdf(&self) -> PiecewiseCdf {
         if self.sample.len() as u64 == self.summary.count {
             PiecewiseCdf::from_sorted(&self.sample)
         } else if let Some(values) = &self.values {
             PiecewiseCdf::from_counts(values.iter().map(|(v, n)| (*v, *n as f64)))
+        } else if let Some(ranks) = &self.sample_ranks {
+            let ranked = ranks.iter().copied().zip(self.sample.iter().copied());
+            PiecewiseCdf::from_ranks(ranked, self.summary.count)
         } else {
             PiecewiseCdf::from_digest(&self.tdigest)
         }
@@ -318,16 +346,6 @@ fn bin_frequencies(sorted: &[f64], edges: &[f64]) -> Vec<f64> {
 }
 
 /// `limit` values at evenly spaced ranks (all of them when there are fewer).
-fn evenly_spaced(sorted: &[f64], limit: usize) -> Vec<f64> {
-    if sorted.len() <= limit {
-        return sorted.to_vec();
-    }
-    let last = (sorted.len() - 1) as f64;
-    (0..limit)
-        .map(|i| sorted[(i as f64 * last / (limit - 1) as f64).round() as usize])
-        .collect()
-}
-
 #[cfg(test)]
 #[path = "baseline_tests.rs"]
 mod tests;

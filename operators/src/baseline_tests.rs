@@ -25,8 +25,30 @@ fn numeric_profile_has_exact_summary_statistics() {
         "{:?}",
         p.bin_frequencies
     );
-    assert_eq!(p.sample.len(), SAMPLE_SIZE);
+    assert_eq!(
+        p.sample.len(),
+        2000,
+        "the whole column, under the exact limit"
+    );
+    assert_eq!(p.sample_ranks, None);
     assert_eq!(p.values, None);
+    let kept = Baseline::build_exact_up_to(&[("x".into(), numeric(&values))], 100);
+    let FeatureProfile::Numeric(p) = &kept.features["x"] else {
+        panic!("numeric")
+    };
+    assert_eq!(p.sample.len(), 2000, "too few rows to keep fewer");
+    let large: Vec<f64> = (0..50_000).map(|i| i as f64).collect();
+    let FeatureProfile::Numeric(p) =
+        &Baseline::build_exact_up_to(&[("x".into(), numeric(&large))], 100).features["x"]
+    else {
+        panic!("numeric")
+    };
+    let ranks = p.sample_ranks.as_ref().expect("kept at ranks");
+    assert_eq!(ranks.len(), p.sample.len());
+    assert!(
+        ranks.iter().zip(&p.sample).all(|(r, v)| *r as f64 == *v),
+        "value at its rank"
+    );
 }
 
 #[test]

@@ -37,6 +37,11 @@ enum Action {
         /// The version of --register's model (MLflow's number: 1, 2, ...).
         #[arg(long, value_name = "V", requires = "register", value_parser = super::model::version_number)]
         model_version: Option<String>,
+        /// Keep a numeric column whole up to this many rows (KS and Wasserstein
+        /// against the baseline are then exact); larger columns keep 12,000
+        /// values at chosen ranks.
+        #[arg(long, value_name = "ROWS", default_value_t = mlobs_operators::stats::ranks::EXACT_UP_TO)]
+        exact_up_to: usize,
         #[command(flatten)]
         columns: ColumnFlags,
     },
@@ -48,6 +53,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         output,
         register,
         model_version,
+        exact_up_to,
         columns,
     } = args.action;
     // The version is checked before the data is read: profiling a large
@@ -64,7 +70,7 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     };
     let progress = tabular::Progress::new("reading", tabular::size_of(&[&input]));
     let data = progress.show_while(|| tabular::read(&input, &columns.selection(), &progress))?;
-    let baseline = Baseline::build(&data);
+    let baseline = Baseline::build_exact_up_to(&data, exact_up_to);
     let profile = baseline.to_json();
     let numeric = baseline
         .features

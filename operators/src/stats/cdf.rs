@@ -63,6 +63,27 @@ impl PiecewiseCdf {
         PiecewiseCdf { knots }
     }
 
+    /// The CDF of a column of `rows` values known at some of its ranks
+    /// (`(rank, value)`, 0-based ranks ascending): exact at each known
+    /// value, and rising linearly between two known values in place of the
+    /// values between them. With every rank known it is the column's own.
+    pub fn from_ranks(ranked: impl IntoIterator<Item = (u64, f64)>, rows: u64) -> Self {
+        let rows = rows as f64;
+        let mut knots: Vec<Knot> = Vec::new();
+        for (rank, x) in ranked {
+            let at = (rank + 1) as f64 / rows;
+            match knots.last_mut() {
+                Some(knot) if knot.x == x => knot.at = at,
+                _ => knots.push(Knot {
+                    x,
+                    below: rank as f64 / rows,
+                    at,
+                }),
+            }
+        }
+        PiecewiseCdf { knots }
+    }
+
     /// The CDF a t-digest estimates: linear between centroid means (where the
     /// cumulative weight is the weight before plus half the centroid), a step
     /// at single-value centroids, 0 at the minimum and 1 at the maximum.

@@ -6,4 +6,5 @@ pub mod ks_exact;
 pub mod moments;
 pub mod pvalues;
 pub mod quantile;
+pub mod ranks;
 pub mod tdigest;
