@@ -16,6 +16,24 @@ die() { say "error: $*"; exit 1; }
 
 pid_file() { echo "$MLOBS_DATA/$1/$1.pid"; }
 
+# Reads cargo's output on stdin and, every 30 s, says how far a build of
+# about $2 crates of $1 has come and how long the rest should take (from the
+# pace so far); the full output goes to $3 for when the build fails.
+build_progress() {
+    local what=$1 total=$2 log=$3 done=0 started=$SECONDS next=$((SECONDS + 30)) line
+    : >"$log"
+    while IFS= read -r line; do
+        echo "$line" >>"$log"
+        case "$line" in *Compiling\ *) done=$((done + 1)) ;; esac
+        if [ $SECONDS -ge $next ] && [ $done -gt 0 ]; then
+            local elapsed=$((SECONDS - started)) share=$((done * 100 / total))
+            [ $share -le 99 ] || share=99
+            say "building $what: $done of about $total crates ($share%), $((elapsed / 60)) min in, about $(( elapsed * (total - done) / done / 60 + 1 )) min left"
+            next=$((SECONDS + 30))
+        fi
+    done
+}
+
 # Prints the PID of our running instance of service $1, or fails.
 our_pid() {
     local file pid
