@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
 MLOBS=$REPO_DIR/target/release/mlobs
+# SCENARIO=file for another workload (e.g. a copy of throughput.toml with a
+# higher rate, so that the fixed costs weigh less).
+scenario=${SCENARIO:-bench/throughput.toml}
 work="$MLOBS_DATA/bench-e2e"
 mkdir -p "$work/baselines"
 run="bench-$(date +%s)"
@@ -23,17 +26,24 @@ topics() {
     export MLOBS_KAFKA_GROUPS_JOIN="$run-$1-join" MLOBS_KAFKA_GROUPS_EVALUATE="$run-$1-evaluate"
 }
 now() { date +%s.%N; }
+# CPU seconds (user + system) a process has used so far.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+broker=$(our_pid kafka) || die "the broker is not running: make up"
+# share WALL CPU_BEFORE CPU_AFTER: the CPU used in WALL seconds, as a share of one core.
+share() { python3 -c "print(f'{($3 - $2) / $1 * 100:.0f}% of a core')"; }
 
 topics source
 "$MLOBS" topics create >/dev/null
 started=$(now)
-"$MLOBS" simulate --scenario bench/throughput.toml --truth "$work/truth.json" --baselines "$work/baselines" --format json >/dev/null
+"$MLOBS" simulate --scenario "$scenario" --truth "$work/truth.json" --baselines "$work/baselines" --format json >/dev/null
 produced=$(now)
 events=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(sum(w["predictions"]+w["labeled"] for w in t))' "$work/truth.json")
 windows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/truth.json")
 echo "produce: $events events in $(python3 -c "print(f'{$produced-$started:.1f}')") s = $(python3 -c "print(f'{$events/($produced-$started):.0f}')") events/s (simulator -> tansu, one producer per stream)"
 source_topics=("$MLOBS_KAFKA_TOPICS_PREDICTIONS" "$MLOBS_KAFKA_TOPICS_LABELS")
+broker_before=$(cpu_of "$broker") read_started=$(now)
 cargo bench -q -p mlobs-pipeline --bench broker_read
+echo "  broker CPU while the plain consumer read (with the bench's build and start): $(share "$(python3 -c "print($(now) - $read_started)")" "$broker_before" "$(cpu_of "$broker")")"
 
 # runs INSTANCES SINKS: consume the source topics with fresh groups.
 runs() {
@@ -47,6 +57,7 @@ runs() {
     fi
     "$MLOBS" topics create >/dev/null
     pids=()
+    broker_before=$(cpu_of "$broker")
     started=$(now)
     for i in $(seq "$instances"); do
         # Each instance its own identity in the groups (kafka.instance_id).
@@ -61,10 +72,27 @@ runs() {
     }
     wait_until 600 ready || die "run with $instances instance(s), sinks $sinks, did not finish; see $work"
     finished=$(now)
+    broker_after=$(cpu_of "$broker")
+    pipeline_cpu=0
+    for pid in "${pids[@]}"; do
+        pipeline_cpu=$(python3 -c "print($pipeline_cpu + $(cpu_of "$pid"))")
+    done
     kill -TERM "${pids[@]}"
     wait "${pids[@]}" 2>/dev/null || true
     seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
     echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
+    echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start)"
+    # From the first partition processed to the last window complete: the
+    # rate without the start (claims, the group join, tansu's 3 s static join).
+    python3 - "$events" "$finished" "$work"/run"$instances-$sinks"-*.log <<'PY'
+import datetime, re, sys
+events, finished, logs = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+stamps = [datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+          for log in logs for line in open(log)
+          if "processing the partition" in line and (m := re.match(r"(\S+Z)", line))]
+first = min(stamps)
+print(f"  after the join: {events} events in {finished - first:.1f} s = {events / (finished - first):.0f} events/s")
+PY
 }
 runs 1 off
 runs 1 on

@@ -77,18 +77,22 @@ fn check(reference_rows: usize, ks_tolerance: f64, wasserstein_share: f64) {
         inputs.push(json!({"reference": reference, "current": current}));
         samples.push((case.name, reference, current));
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/reference/exact_distances.py");
-    let exact: Vec<Value> =
-        serde_json::from_str(&run_reference_python(&script, &json!({"cases": inputs}).to_string()))
-            .unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/exact_distances.py");
+    let exact: Vec<Value> = serde_json::from_str(&run_reference_python(
+        &script,
+        &json!({"cases": inputs}).to_string(),
+    ))
+    .unwrap();
     for ((name, reference, current), exact) in samples.iter().zip(exact) {
         let (ks, w) = from_the_baseline(reference, current);
         let (exact_ks, exact_w) = (
             exact["ks"].as_f64().unwrap(),
             exact["wasserstein_normalized"].as_f64().unwrap(),
         );
-        eprintln!("{name} ({reference_rows} rows): KS {ks} (scipy {exact_ks}), W {w} (scipy {exact_w})");
+        eprintln!(
+            "{name} ({reference_rows} rows): KS {ks} (scipy {exact_ks}), W {w} (scipy {exact_w})"
+        );
         assert!(
             (ks - exact_ks).abs() <= ks_tolerance,
             "{name}: KS {ks}, scipy {exact_ks}"

@@ -9,9 +9,14 @@ use mlobs_schemas::kafka::producer_config;
 use mlobs_schemas::{
     Encoder, GroundTruthEvent, Logged, LoggerConfig, PredictionEvent, PredictionLogger,
 };
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
 use crate::{Output, SimError};
+
+/// How long a label waits for room in a full producer queue before the run
+/// fails: the broker took nothing for that long.
+const QUEUE_FULL_PATIENCE: Duration = Duration::from_secs(60);
 
 /// Sends a simulation's events to Kafka, as a model server and a label
 /// source would.
@@ -82,12 +87,25 @@ impl Output for KafkaOutput {
             .map_err(|e| SimError::Scenario(e.to_string()))?;
         // Stamped with the label's event time, as the logger stamps
         // predictions, so that time-based consumers see event time.
-        let record = BaseRecord::to(&self.labels_topic)
+        let mut record = BaseRecord::to(&self.labels_topic)
             .key(&event.prediction_id)
             .payload(&payload)
             .timestamp(event.event_time);
-        self.labels
-            .send(record)
-            .map_err(|(e, _)| SimError::Kafka(format!("sending a label: {e}")))
+        // A full queue is the broker falling behind an unpaced simulation:
+        // wait for it to drain (the producer's thread keeps sending), as a
+        // label source would, instead of failing the run.
+        let deadline = std::time::Instant::now() + QUEUE_FULL_PATIENCE;
+        loop {
+            match self.labels.send(record) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned))
+                    if std::time::Instant::now() < deadline =>
+                {
+                    record = returned;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err((e, _)) => return Err(SimError::Kafka(format!("sending a label: {e}"))),
+            }
+        }
     }
 }
