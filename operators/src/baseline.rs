@@ -47,6 +47,10 @@ pub struct Baseline {
 }
 
 /// The profile of one feature.
+// One per feature, built once per baseline and never in a hot loop: the
+// numeric variant's size (over 300 bytes, the categorical's less) costs nothing
+// worth a Box at every construction and match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FeatureProfile {
@@ -248,6 +252,18 @@ impl NumericProfile {
         } else {
             PiecewiseCdf::from_digest(&self.tdigest)
         }
+    }
+
+    /// The whole kept column at the ranks a larger column would keep
+    /// (`stats::ranks`), when it has more values than those: the CDF to test
+    /// a window's sketch against, within 1/10,000 of [`NumericProfile::cdf`].
+    pub fn cdf_at_ranks(&self) -> Option<PiecewiseCdf> {
+        if self.sample.len() as u64 != self.summary.count {
+            return None;
+        }
+        let kept = ranks::kept_ranks(self.sample.len(), 0)?;
+        let ranked = kept.into_iter().map(|r| (r, self.sample[r as usize]));
+        Some(PiecewiseCdf::from_ranks(ranked, self.summary.count))
     }
 }
 

@@ -227,6 +227,7 @@ fn absent_numeric(edges: usize, rows: u64) -> NumericCurrent {
             ..Summary::default()
         },
         values: Some(Vec::new()),
+        sketched: true,
     }
 }
 

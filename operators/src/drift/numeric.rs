@@ -28,15 +28,26 @@ const EXACT_KS_MAX_REFERENCE: u64 = 1000;
 pub struct NumericReference {
     /// Summary, bins and distinct-value count.
     pub profile: NumericProfile,
-    /// The distribution.
+    /// The distribution, as exactly as the profile allows: what raw current
+    /// data is tested against.
     pub cdf: PiecewiseCdf,
+    /// The distribution at no more than 12,000 knots, for a window's sketch
+    /// (whose own error is far larger): a whole column of 100,000 values
+    /// made every window's KS and Wasserstein walk 100,000 knots per
+    /// feature. `None` when `cdf` is already that small.
+    pub sketch_cdf: Option<PiecewiseCdf>,
 }
 
 impl NumericReference {
     /// From a stored profile.
     pub fn from_profile(profile: NumericProfile) -> Self {
         let cdf = profile.cdf();
-        NumericReference { profile, cdf }
+        let sketch_cdf = profile.cdf_at_ranks();
+        NumericReference {
+            profile,
+            cdf,
+            sketch_cdf,
+        }
     }
 }
 
@@ -52,6 +63,8 @@ pub struct NumericCurrent {
     /// The distinct values, ascending, when there are at most
     /// [`MAX_EXACT_VALUES`].
     pub values: Option<Vec<f64>>,
+    /// From a window's sketch (not the raw values).
+    pub sketched: bool,
 }
 
 impl NumericCurrent {
@@ -77,6 +90,7 @@ impl NumericCurrent {
                 .exact
                 .as_ref()
                 .map(|values| values.iter().map(|(v, _)| *v).collect()),
+            sketched: true,
         }
     }
 
@@ -97,6 +111,7 @@ impl NumericCurrent {
             bin_counts: bins.counts().iter().map(|n| *n as f64).collect(),
             summary: Summary::numeric(&moments, (rows - sorted.len()) as u64),
             values: (distinct.len() <= MAX_EXACT_VALUES).then_some(distinct),
+            sketched: false,
         }
     }
 }
@@ -157,8 +172,12 @@ fn statistics(
 ) -> Statistics {
     let profile = &reference.profile;
     let (n_ref, n_cur) = (profile.summary.count, current.summary.count);
-    let ks = ks_statistic(&reference.cdf, &current.cdf);
-    let w = wasserstein(&reference.cdf, &current.cdf);
+    let reference_cdf = match &reference.sketch_cdf {
+        Some(coarse) if current.sketched => coarse,
+        _ => &reference.cdf,
+    };
+    let ks = ks_statistic(reference_cdf, &current.cdf);
+    let w = wasserstein(reference_cdf, &current.cdf);
     let std = profile.summary.std.unwrap_or(0.0).max(MIN_STD);
     let shares = current
         .bin_counts
