@@ -361,7 +361,6 @@ fn bin_frequencies(sorted: &[f64], edges: &[f64]) -> Vec<f64> {
     counts.counts().iter().map(|n| *n as f64 / total).collect()
 }
 
-/// `limit` values at evenly spaced ranks (all of them when there are fewer).
 #[cfg(test)]
 #[path = "baseline_tests.rs"]
 mod tests;

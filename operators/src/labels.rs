@@ -18,17 +18,14 @@ impl Labels {
     /// The code of a missing cell.
     pub const MISSING: u32 = u32::MAX;
 
-    /// A column from its distinct labels and one code per row (an index
-    /// into `names`, or [`Labels::MISSING`]). Readers that intern on their
-    /// own (one dictionary per chunk, merged) build columns this way.
-    pub fn from_codes(names: Vec<String>, codes: Vec<u32>) -> Self {
+    /// A column from its distinct labels and one code per row (an id in
+    /// `names`, or [`Labels::MISSING`]). Readers that intern on their own
+    /// (one dictionary per chunk, merged) build columns this way.
+    pub fn from_codes(names: Interner, codes: Vec<u32>) -> Self {
         debug_assert!(codes
             .iter()
             .all(|&c| c == Self::MISSING || (c as usize) < names.len()));
-        Labels {
-            names: names.into(),
-            codes,
-        }
+        Labels { names, codes }
     }
 
     /// Appends one row.
@@ -103,7 +100,8 @@ mod tests {
 
     #[test]
     fn codes_from_a_reader_mean_the_same_rows() {
-        let labels = Labels::from_codes(vec!["x".into(), "y".into()], vec![1, Labels::MISSING, 0]);
+        let names = vec!["x".to_string(), "y".to_string()].into();
+        let labels = Labels::from_codes(names, vec![1, Labels::MISSING, 0]);
         let pushed: Labels = [Some("y"), None, Some("x")].into_iter().collect();
         assert_eq!(
             labels.iter().collect::<Vec<_>>(),

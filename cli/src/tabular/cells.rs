@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use mlobs_operators::baseline::ColumnData;
+use mlobs_operators::intern::Interner;
 use mlobs_operators::labels::Labels;
 
 use super::{is_missing, Kind};
@@ -212,28 +213,15 @@ pub fn merge(plan: &[(usize, Kind)], parts: Vec<Part>, text: &[usize]) -> Vec<(u
 
 fn join(pieces: Vec<Builder>) -> ColumnData {
     let mut numbers: Vec<f64> = Vec::new();
-    let mut labels = (Vec::new(), Vec::new(), HashMap::<String, u32>::new());
-    let mut numeric = true;
+    let mut labels: Option<(Interner, Vec<u32>)> = None;
     for piece in pieces {
         match piece {
             Builder::Numbers { values, .. } if numbers.is_empty() => numbers = values,
             Builder::Numbers { values, .. } => numbers.extend_from_slice(&values),
-            Builder::Labels {
-                codes,
-                names: part_names,
-                ..
-            } => {
-                numeric = false;
-                let (names, all_codes, ids) = &mut labels;
-                let global: Vec<u32> = part_names
-                    .into_iter()
-                    .map(|name| {
-                        *ids.entry(name).or_insert_with_key(|name| {
-                            names.push(name.clone());
-                            names.len() as u32 - 1
-                        })
-                    })
-                    .collect();
+            Builder::Labels { codes, names, .. } => {
+                let (interner, all_codes) = labels.get_or_insert_with(Default::default);
+                // The part's codes, in the one dictionary of the column.
+                let global: Vec<u32> = names.iter().map(|name| interner.intern(name)).collect();
                 all_codes.extend(codes.iter().map(|&code| {
                     global
                         .get(code as usize)
@@ -243,11 +231,9 @@ fn join(pieces: Vec<Builder>) -> ColumnData {
             }
         }
     }
-    if numeric {
-        ColumnData::Numeric(numbers)
-    } else {
-        let (names, codes, _) = labels;
-        ColumnData::Categorical(Labels::from_codes(names, codes))
+    match labels {
+        None => ColumnData::Numeric(numbers),
+        Some((names, codes)) => ColumnData::Categorical(Labels::from_codes(names, codes)),
     }
 }
 
