@@ -184,9 +184,35 @@ impl MetricsPartial {
             self.resources.gpu_memory_mb.add(r.gpu_memory_mb);
             self.resources.gpu_utilization.add(r.gpu_utilization);
         }
+        // The event's features, the specs and the sketches are all sorted by
+        // name: one walk over them in step finds each feature's spec and
+        // sketch. (Two map lookups per feature were a sixth of the stage-1
+        // chain, in string comparisons.) Features without both go the long
+        // way: the window's first value of a feature, or one without a spec.
+        let mut spec_walk = specs.iter().peekable();
+        let mut sketch_walk = self.features.iter_mut().peekable();
+        let mut unsketched = Vec::new();
         for (name, value) in &event.features {
-            if !self.add_feature(name, value.as_ref(), specs, limits) {
+            let spec = walk_to(&mut spec_walk, name);
+            match (walk_to(&mut sketch_walk, name), spec) {
+                (Some(sketch), Some(spec)) => sketch_value(sketch, spec, value.as_ref()),
+                _ => unsketched.push((name, value.as_ref())),
+            }
+        }
+        for (name, value) in unsketched {
+            if !self.add_feature(name, value, specs, limits) {
                 capped.features += 1;
+            }
+        }
+    }
+
+    /// Compacts the t-digests of a partial that is done (see
+    /// [`TDigest::compact`]).
+    pub fn compact(&mut self) {
+        self.latency.compact();
+        for sketch in self.features.values_mut() {
+            if let FeatureSketch::Numeric(numeric) = sketch {
+                numeric.digest.compact();
             }
         }
     }
@@ -236,26 +262,7 @@ impl MetricsPartial {
                 .entry(name.to_string())
                 .or_insert_with(|| FeatureSketch::new(spec)),
         };
-        match (sketch, spec) {
-            (FeatureSketch::Numeric(s), FeatureSpec::Numeric(spec)) => {
-                // A string where a number belongs counts as missing.
-                let number = match value {
-                    Some(FeatureValue::Numeric(x)) => Some(*x),
-                    _ => None,
-                };
-                s.add(number, spec);
-            }
-            (FeatureSketch::Categorical(s), FeatureSpec::Categorical(spec)) => match value {
-                Some(FeatureValue::Categorical(label)) => s.add(Some(label), spec),
-                // A number where a label belongs is taken as its text.
-                Some(FeatureValue::Numeric(x)) => s.add(Some(&x.to_string()), spec),
-                None => s.add(None, spec),
-            },
-            // The spec changed kind since the sketch was made (a new
-            // baseline): the sketch keeps its kind, the value is missing.
-            (FeatureSketch::Numeric(s), _) => s.missing += 1,
-            (FeatureSketch::Categorical(s), _) => s.missing += 1,
-        }
+        sketch_value(sketch, spec, value);
         true
     }
 
@@ -327,5 +334,47 @@ impl MetricsPartial {
         self.resources
             .gpu_utilization
             .merge(&other.resources.gpu_utilization);
+    }
+}
+
+/// Advances a walk over a map sorted by name to `name`, and takes its value
+/// when the map has it.
+fn walk_to<'a, V>(
+    walk: &mut std::iter::Peekable<impl Iterator<Item = (&'a String, V)>>,
+    name: &str,
+) -> Option<V> {
+    while let Some((key, _)) = walk.peek() {
+        match key.as_str().cmp(name) {
+            std::cmp::Ordering::Less => {
+                walk.next();
+            }
+            std::cmp::Ordering::Equal => return walk.next().map(|(_, value)| value),
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
+/// Adds one value to its feature's sketch.
+fn sketch_value(sketch: &mut FeatureSketch, spec: &FeatureSpec, value: Option<&FeatureValue>) {
+    match (sketch, spec) {
+        (FeatureSketch::Numeric(s), FeatureSpec::Numeric(spec)) => {
+            // A string where a number belongs counts as missing.
+            let number = match value {
+                Some(FeatureValue::Numeric(x)) => Some(*x),
+                _ => None,
+            };
+            s.add(number, spec);
+        }
+        (FeatureSketch::Categorical(s), FeatureSpec::Categorical(spec)) => match value {
+            Some(FeatureValue::Categorical(label)) => s.add(Some(label), spec),
+            // A number where a label belongs is taken as its text.
+            Some(FeatureValue::Numeric(x)) => s.add(Some(&x.to_string()), spec),
+            None => s.add(None, spec),
+        },
+        // The spec changed kind since the sketch was made (a new
+        // baseline): the sketch keeps its kind, the value is missing.
+        (FeatureSketch::Numeric(s), _) => s.missing += 1,
+        (FeatureSketch::Categorical(s), _) => s.missing += 1,
     }
 }

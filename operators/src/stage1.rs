@@ -280,7 +280,8 @@ impl Stage1 {
             if windows.closes_at(start) > watermark {
                 break;
             }
-            let metrics = entry.remove();
+            let mut metrics = entry.remove();
+            metrics.compact();
             let (model, version, environment) = self.series_names(version);
             closed.push(ClosedPartial {
                 model,

@@ -56,7 +56,11 @@ impl Status {
 pub struct Statistics {
     /// KS statistic (numeric).
     pub ks_statistic: Option<f64>,
-    /// KS p-value, two-sided, as scipy's `ks_2samp` (numeric).
+    /// KS p-value, two-sided, as scipy's `ks_2samp` (numeric). Against a
+    /// sketch (a window's t-digest, a baseline kept at ranks) it is the
+    /// p-value of the statistic less the sketches' interpolation error, so
+    /// that a sketch's error does not make it lower than the exact samples'
+    /// (conservative: a sketch alone does not raise a drift alarm).
     pub ks_p_value: Option<f64>,
     /// Wasserstein-1 distance (numeric).
     pub wasserstein: Option<f64>,

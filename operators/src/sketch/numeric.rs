@@ -11,6 +11,13 @@ use crate::stats::tdigest::TDigest;
 /// Distinct values counted exactly before a sketch gives up on them.
 pub const MAX_EXACT_VALUES: usize = 64;
 
+/// Compression of a window's t-digest. At 1,000 a window's KS statistic
+/// stays within 0.001 and its normalised Wasserstein distance within 0.5% of
+/// scipy's on the raw values, on heavy tails too (lognormal, Student-t(2),
+/// Pareto; `tests/sketch_accuracy.rs`); at the default 300 the Wasserstein
+/// distance was up to 9% off. It costs about 500 centroids (8 KB) a feature.
+pub const WINDOW_COMPRESSION: f64 = 1_000.0;
+
 /// What a numeric sketch needs from the baseline: bin edges and range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumericSpec {
@@ -45,7 +52,7 @@ impl NumericSketch {
             moments: Moments::default(),
             missing: 0,
             out_of_range: 0,
-            digest: TDigest::default(),
+            digest: TDigest::new(WINDOW_COMPRESSION),
             bins: BinCounts::new(spec.edges.clone()),
             exact: Some(Vec::new()),
         }

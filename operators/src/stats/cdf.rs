@@ -145,6 +145,16 @@ impl PiecewiseCdf {
         .1
     }
 
+    /// How far the CDF can be from its sample's between two breakpoints
+    /// where it was interpolated (a t-digest's centroids, a baseline kept at
+    /// ranks): the largest rise over one linear piece. 0 when it is exact.
+    pub fn interpolation_error(&self) -> f64 {
+        self.knots
+            .windows(2)
+            .map(|pair| pair[1].below - pair[0].at)
+            .fold(0.0, f64::max)
+    }
+
     /// True when the distribution has no mass (an empty sample).
     pub fn is_empty(&self) -> bool {
         self.knots.is_empty()

@@ -90,3 +90,14 @@ fn empty_distributions_are_defined() {
     assert_eq!(ks_statistic(&one, &one), 0.0);
     assert!(PiecewiseCdf::from_digest(&TDigest::default()).is_empty());
 }
+
+#[test]
+fn the_interpolation_error_is_the_largest_linear_rise() {
+    assert_eq!(
+        PiecewiseCdf::from_sorted(&[1.0, 2.0, 2.0, 5.0]).interpolation_error(),
+        0.0
+    );
+    // Ranks 0 and 9 of 10 known: the CDF rises from 0.1 to 0.9 in one piece.
+    let ranked = PiecewiseCdf::from_ranks([(0, 1.0), (9, 2.0)], 10);
+    assert!((ranked.interpolation_error() - 0.8).abs() < 1e-12);
+}
