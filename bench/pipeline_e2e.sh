@@ -82,6 +82,7 @@ runs() {
     seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
     echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
     echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start)"
+    echo "  $(cargo bench -q -p mlobs-pipeline --bench broker_read -- --written)"
     # From the first partition processed to the last window complete: the
     # rate without the start (claims, the group join, tansu's 3 s static join).
     python3 - "$events" "$finished" "$work"/run"$instances-$sinks"-*.log <<'PY'

@@ -97,6 +97,8 @@ stop_service() {
         kill -TERM -- "-$pid" 2>/dev/null || true
         if ! wait_until 10 group_gone "$pid"; then
             kill -KILL -- "-$pid" 2>/dev/null || true
+            # Killed is not yet gone: its port is free only once it is.
+            wait_until 10 group_gone "$pid" || die "$name (pid $pid) outlived SIGKILL for 10 s"
         fi
         say "$name stopped (pid $pid)"
     fi

@@ -3,11 +3,31 @@
 //! their current end and does nothing else. `bench/pipeline_e2e.sh` runs it
 //! beside the pipeline, so the pipeline's figure can be read against what
 //! the broker can deliver. Topics come from the usual config (`MLOBS_*`).
+//!
+//! With `--written` it reads nothing and prints how many records the
+//! pipeline wrote to its own topics: the broker's other load during a run.
 
 use std::time::{Duration, Instant};
 
 use mlobs_pipeline::Config;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+
+/// Records in all partitions of `topic`, from its watermarks.
+fn records_in(consumer: &BaseConsumer, topic: &str) -> i64 {
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("topic metadata");
+    metadata.topics()[0]
+        .partitions()
+        .iter()
+        .map(|partition| {
+            let (low, high) = consumer
+                .fetch_watermarks(topic, partition.id(), Duration::from_secs(10))
+                .expect("watermarks");
+            high - low
+        })
+        .sum()
+}
 
 fn main() {
     let config = Config::load(None).expect("the mlobs config");
@@ -16,22 +36,26 @@ fn main() {
     let consumer: BaseConsumer = mlobs_pipeline::kafka::consumer_config(kafka, &group)
         .create()
         .expect("a consumer");
+    if std::env::args().any(|arg| arg == "--written") {
+        let own = &kafka.topics;
+        let counts = [
+            ("partials", &own.partials),
+            ("changelog", &own.changelog),
+            ("window_metrics", &own.window_metrics),
+            ("alerts", &own.alerts),
+            ("alert_state", &own.alert_state),
+            ("claims", &own.claims),
+            ("dlq", &own.dlq),
+        ]
+        .map(|(name, topic)| format!("{name} {}", records_in(&consumer, topic)));
+        println!("records the pipeline wrote: {}", counts.join(", "));
+        return;
+    }
     let topics = [
         kafka.topics.predictions.as_str(),
         kafka.topics.labels.as_str(),
     ];
-    let mut total = 0;
-    for topic in topics {
-        let metadata = consumer
-            .fetch_metadata(Some(topic), Duration::from_secs(10))
-            .expect("topic metadata");
-        for partition in metadata.topics()[0].partitions() {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, partition.id(), Duration::from_secs(10))
-                .expect("watermarks");
-            total += high - low;
-        }
-    }
+    let total: i64 = topics.iter().map(|t| records_in(&consumer, t)).sum();
     consumer.subscribe(&topics).expect("subscribing");
     let started = Instant::now();
     let mut read = 0;
