@@ -2,7 +2,7 @@
 //! versioned JSON format stored beside the model version (in MLflow or a file).
 //! Drift is measured against this.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -187,7 +187,7 @@ impl Baseline {
                 range: p.summary.min.zip(p.summary.max),
             }),
             FeatureProfile::Categorical(p) => FeatureSpec::Categorical(CategoricalSpec {
-                categories: p.counts.keys().cloned().collect::<HashSet<_>>(),
+                categories: p.counts.keys().cloned().collect::<hashbrown::HashSet<_>>(),
             }),
         })
     }

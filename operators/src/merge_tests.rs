@@ -2,8 +2,6 @@
 //! survives serialization. Counts must agree exactly whatever the grouping;
 //! floating-point sums and t-digest quantiles agree within their error.
 
-use std::collections::HashSet;
-
 use proptest::prelude::*;
 
 use crate::limits::{Capped, Limits};
@@ -29,7 +27,7 @@ fn numeric(values: &[Option<f64>]) -> NumericSketch {
 
 fn categorical(values: &[Option<String>]) -> CategoricalSketch {
     let spec = CategoricalSpec {
-        categories: HashSet::from(["a".to_string(), "b".to_string()]),
+        categories: ["a", "b"].map(String::from).into_iter().collect(),
     };
     let mut sketch = CategoricalSketch::default();
     values.iter().for_each(|v| sketch.add(v.as_deref(), &spec));

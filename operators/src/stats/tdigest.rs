@@ -224,10 +224,17 @@ fn compress_sorted(
     total: f64,
     compression: f64,
 ) -> Vec<Centroid> {
-    let k = |q: f64| compression / std::f64::consts::TAU * (2.0 * q - 1.0).clamp(-1.0, 1.0).asin();
+    // One unit of k from q0 is an angle step of `step` on asin(2q - 1):
+    // sin(a + step) by the addition formula, without asin and sin (they
+    // were a twelfth of the stage-1 chain).
+    let step = std::f64::consts::TAU / compression;
+    let (sin_step, cos_step) = step.sin_cos();
     let q_limit = |q0: f64| {
-        let next_k = (k(q0) + 1.0) * std::f64::consts::TAU / compression;
-        (next_k.min(std::f64::consts::FRAC_PI_2).sin() + 1.0) / 2.0
+        let s = (2.0 * q0 - 1.0).clamp(-1.0, 1.0);
+        if s >= cos_step {
+            return 1.0; // a + step reaches pi / 2
+        }
+        (s * cos_step + (1.0 - s * s).sqrt() * sin_step + 1.0) / 2.0
     };
     let mut merged = Vec::with_capacity((compression as usize) * 2);
     let Some(mut current) = points.next() else {
