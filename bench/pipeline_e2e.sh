@@ -20,7 +20,7 @@ export MLOBS_KAFKA_PARTITIONS=4 MLOBS_WINDOWS_SIZE_MS=300000 MLOBS_WINDOWS_ALLOW
 export MLOBS_RUNTIME_CHECKPOINT_INTERVAL_MS=1000 MLOBS_RUNTIME_IDLE_AFTER_MS=1000 MLOBS_RUNTIME_FLUSH_AFTER_MS=2000
 export MLOBS_BASELINES_DIR="$work/baselines"
 topics() {
-    for t in predictions labels dlq partials changelog window_metrics alerts; do
+    for t in predictions labels dlq partials changelog window_metrics alerts alert_state claims; do
         export "MLOBS_KAFKA_TOPICS_$(echo $t | tr a-z A-Z)=$run-$1.$t"
     done
     export MLOBS_KAFKA_GROUPS_JOIN="$run-$1-join" MLOBS_KAFKA_GROUPS_EVALUATE="$run-$1-evaluate"
@@ -73,15 +73,16 @@ runs() {
     wait_until 600 ready || die "run with $instances instance(s), sinks $sinks, did not finish; see $work"
     finished=$(now)
     broker_after=$(cpu_of "$broker")
-    pipeline_cpu=0
+    pipeline_cpu=0 peak_rss=""
     for pid in "${pids[@]}"; do
         pipeline_cpu=$(python3 -c "print($pipeline_cpu + $(cpu_of "$pid"))")
+        peak_rss="$peak_rss $(awk '/VmHWM/ {print int($2 / 1024) " MB"}' "/proc/$pid/status")"
     done
     kill -TERM "${pids[@]}"
     wait "${pids[@]}" 2>/dev/null || true
     seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
     echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
-    echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start)"
+    echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start), peak RSS per instance:$peak_rss"
     echo "  $(cargo bench -q -p mlobs-pipeline --bench broker_read -- --written)"
     # From the first partition processed to the last window complete: the
     # rate without the start (claims, the group join, tansu's 3 s static join).

@@ -77,7 +77,9 @@ impl KafkaOutput {
 
 impl Output for KafkaOutput {
     fn prediction(&mut self, event: PredictionEvent) -> Result<bool, SimError> {
-        Ok(self.logger.log(event) == Logged::Queued)
+        // Unpaced, the simulator outruns the broker: it waits for room as
+        // it does for labels, instead of dropping predictions.
+        Ok(self.logger.log_within(event, QUEUE_FULL_PATIENCE) == Logged::Queued)
     }
 
     fn label(&mut self, event: GroundTruthEvent) -> Result<(), SimError> {

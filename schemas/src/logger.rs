@@ -174,14 +174,29 @@ impl PredictionLogger {
     /// Hands `event` to the sending thread, or drops it if the queue is full.
     /// Never blocks.
     pub fn log(&self, event: PredictionEvent) -> Logged {
-        match self.queue.try_send(event) {
-            Ok(()) => {
-                self.counters.queued.fetch_add(1, Ordering::Relaxed);
-                Logged::Queued
-            }
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                Logged::Dropped
+        self.log_within(event, Duration::ZERO)
+    }
+
+    /// Hands `event` to the sending thread, waiting up to `patience` for
+    /// room in the queue before it drops it: for simulations and replays,
+    /// which would rather slow down to the broker's pace than lose events.
+    /// (Serving code calls [`log`](Self::log), which never blocks.)
+    pub fn log_within(&self, mut event: PredictionEvent, patience: Duration) -> Logged {
+        let deadline = Instant::now() + patience;
+        loop {
+            match self.queue.try_send(event) {
+                Ok(()) => {
+                    self.counters.queued.fetch_add(1, Ordering::Relaxed);
+                    return Logged::Queued;
+                }
+                Err(TrySendError::Full(returned)) if Instant::now() < deadline => {
+                    event = returned;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                    self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    return Logged::Dropped;
+                }
             }
         }
     }

@@ -35,17 +35,23 @@ fn event(i: usize) -> PredictionEvent {
     }
 }
 
-#[test]
-fn ten_thousand_events_arrive_once_each() {
-    let topic = unique_name("logger-10k");
+/// A logger to a new 3-partition topic on the local broker.
+fn logger_to_a_new_topic(prefix: &str, queue_capacity: usize) -> (String, PredictionLogger) {
+    let topic = unique_name(prefix);
     create_topics(&[&topic], 3);
     let logger = PredictionLogger::start(LoggerConfig {
         brokers: brokers(),
         topic: topic.clone(),
-        queue_capacity: 20_000,
+        queue_capacity,
         ..LoggerConfig::default()
     })
     .unwrap();
+    (topic, logger)
+}
+
+#[test]
+fn ten_thousand_events_arrive_once_each() {
+    let (topic, logger) = logger_to_a_new_topic("logger-10k", 20_000);
     for i in 0..10_000 {
         assert_eq!(logger.log(event(i)), Logged::Queued);
     }
@@ -72,6 +78,51 @@ fn ten_thousand_events_arrive_once_each() {
     );
     assert_eq!(unique.len(), 10_000, "distinct prediction ids");
     assert!((0..10_000).all(|i| unique.contains(&format!("pred-{i}"))));
+}
+
+#[test]
+fn log_within_waits_for_room_where_log_would_drop() {
+    // A queue of 100 drops most of a burst of 10,000 given to `log`.
+    let (_, logger) = logger_to_a_new_topic("logger-within", 100);
+    for i in 0..10_000 {
+        assert_eq!(
+            logger.log_within(event(i), Duration::from_secs(60)),
+            Logged::Queued
+        );
+    }
+    let stats = logger.shutdown(Duration::from_secs(60));
+    assert_eq!(
+        (stats.queued, stats.dropped, stats.delivered),
+        (10_000, 0, 10_000)
+    );
+}
+
+#[test]
+fn log_within_drops_after_its_patience_when_the_broker_is_down() {
+    let logger = PredictionLogger::start(LoggerConfig {
+        brokers: dead_broker(),
+        topic: "mlobs.predictions".into(),
+        queue_capacity: 1,
+        ..LoggerConfig::default()
+    })
+    .unwrap();
+    // Three events fill it: one in librdkafka's queue (of 1), one in the
+    // sender thread's hands, waiting for room there, and one in the queue.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut i = 0;
+    while logger.stats().queued < 3 {
+        assert!(Instant::now() < deadline, "{:?}", logger.stats());
+        logger.log(event(i));
+        i += 1;
+    }
+    let dropped = logger.stats().dropped;
+    let started = Instant::now();
+    assert_eq!(
+        logger.log_within(event(i), Duration::from_millis(300)),
+        Logged::Dropped
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(logger.stats().dropped, dropped + 1);
 }
 
 #[test]
