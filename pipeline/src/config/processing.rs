@@ -64,10 +64,10 @@ pub struct RuntimeConfig {
     pub completion_timeout_ms: u64,
     /// Records buffered per partition task; a full buffer pauses consumption.
     /// Pausing costs a refetch (librdkafka drops a paused partition's
-    /// prefetched records): at 10,000 the pipeline paused at every
-    /// checkpoint and read at 57-60% of a plain consumer's rate, at 100,000
-    /// at 81-87% (`bench/pipeline_e2e.sh`). Up to twice this many records
-    /// per partition are held while its task is behind.
+    /// prefetched records): at 10,000 the pipeline read at 38-66% of a
+    /// plain consumer's rate, at 100,000 at 84-96% (`bench/pipeline_e2e.sh`).
+    /// Up to twice this many records per partition are held while its task
+    /// is behind.
     pub channel_capacity: usize,
     /// A partition whose owner has not renewed its claim (a stamp in the
     /// group's committed offsets) for this long is taken as owned by nobody,
