@@ -91,7 +91,7 @@ impl TDigest {
         // window partial, a checkpoint) within about 24 bytes per unit of
         // compression, however it was cut.
         if self.buffer.len() >= self.compression as usize {
-            self.flush();
+            self.compact();
         }
     }
 
@@ -140,7 +140,7 @@ impl TDigest {
     /// The centroids after merging the buffer, sorted by mean.
     pub fn centroids(&self) -> Vec<Centroid> {
         let mut digest = self.clone();
-        digest.flush();
+        digest.compact();
         digest.centroids
     }
 
@@ -175,15 +175,11 @@ impl TDigest {
     /// digest that is done (a closed window's) travels without them: up to
     /// 8 bytes per unit of compression, 8 KB for a window's feature.
     pub fn compact(&mut self) {
-        self.flush();
-    }
-
-    fn flush(&mut self) {
         if self.buffer.is_empty() {
             return;
         }
         // The centroids are sorted already: sorting only the new values and
-        // merging the two runs is most of a flush's saving (the stage-1 hot
+        // merging the two runs is most of a compaction's saving (the stage-1 hot
         // path), and orders ties as a stable sort of both would.
         self.buffer.sort_unstable_by(f64::total_cmp);
         let centroids = std::mem::take(&mut self.centroids);
