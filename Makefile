@@ -47,7 +47,7 @@ lint: deps    ## clippy with warnings as errors, formatting, promtool check rule
 	$(CARGO) fmt --all --check
 	infra/prometheus/check-rules.sh check
 
-bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 50 CSVs
+bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 22 CSV and Parquet pairs beside the peers, and on 100k x 1,000
 	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench checkpoint --bench clickhouse_insert
 	# tansu slows down as its SQLite file grows (a plain consumer: 50k
 	# records/s on an empty broker, 6k after a day of tests): measure on an

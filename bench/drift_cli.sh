@@ -2,8 +2,9 @@
 # `mlobs drift` on CSV pairs, beside the floor and the peers on the same
 # files:
 # - a 1,000,000 x 22 pair (20 numeric, 2 categorical columns; 179 MB each):
-#   mlobs (median of 3 runs), the floor (reading the bytes and splitting
-#   fields, cli/examples/csv_floor.rs), then Evidently's DataDriftPreset,
+#   mlobs (median of 3 runs; then on the same pair as Parquet), the floor
+#   (reading the bytes and splitting fields, cli/examples/csv_floor.rs),
+#   then Evidently's DataDriftPreset,
 #   NannyML's UnivariateDriftCalculator (KS and Jensen-Shannon) and a
 #   whylogs profile with its drift scores (bench/peers.py), once each;
 # - a 100,000 x 1,000 numeric pair (about 1 GB each): mlobs only.
@@ -28,6 +29,17 @@ pair() {
         mv "$current.tmp" "$current"
     fi
     echo "$reference $current"
+}
+
+# parquet_of CSV: the file's Parquet twin (pyarrow, snappy), written once
+# beside it; prints its path.
+parquet_of() {
+    local parquet="${1%.csv}.parquet"
+    if [ ! -f "$parquet" ]; then
+        "$python" -c "import sys, pandas as pd; pd.read_csv(sys.argv[1]).to_parquet(sys.argv[2])" "$1" "$parquet.tmp"
+        mv "$parquet.tmp" "$parquet"
+    fi
+    echo "$parquet"
 }
 
 # timed LABEL COMMAND...: runs it once; sets $wall (s) and $rss (MB).
@@ -55,16 +67,17 @@ mlobs_median() {
 
 read -r reference current < <(pair 1000000 20 2)
 mlobs_median "mlobs drift 1M x 22" "$reference" "$current"
-mlobs_wall=$median mlobs_rss=$rss
+mlobs_wall=$median mlobs_rss=$rss mlobs_drifted=$drifted
 bound=$((8 * 1000000 * 20 * 2 * 2 / 1000000))
 echo "memory bound (2 x the numeric data): ${bound} MB; mlobs used ${mlobs_rss} MB"
 floor=$(target/release/examples/csv_floor "$reference" "$current")
 echo "$floor"
 floor_s=$(echo "$floor" | awk '{print $3}')
 echo "mlobs is $("$python" -c "print(round($mlobs_wall / $floor_s, 1))")x the floor"
+mlobs_median "mlobs drift 1M x 22 as Parquet" "$(parquet_of "$reference")" "$(parquet_of "$current")"
 
 rows=("| tool | version | wall (s) | peak RSS (MB) | features drifted |" "|---|---|---|---|---|")
-rows+=("| mlobs drift | $(target/release/mlobs --version | awk '{print $2}') | $mlobs_wall | $mlobs_rss | $drifted |")
+rows+=("| mlobs drift | $(target/release/mlobs --version | awk '{print $2}') | $mlobs_wall | $mlobs_rss | $mlobs_drifted |")
 for peer in evidently nannyml whylogs; do
     timed "$peer" "$python" bench/peers.py "$peer" "$reference" "$current"
     version=$("$python" -c "import importlib.metadata as m; print(m.version('$peer'))")

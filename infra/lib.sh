@@ -10,6 +10,9 @@ MLOBS_CACHE="${MLOBS_CACHE:-$HOME/.cache/mlobs}"
 # Everything a running stack writes lives under this one folder.
 MLOBS_DATA="${MLOBS_DATA:-$REPO_DIR/.mlobs-data}"
 mkdir -p "$MLOBS_CACHE" "$MLOBS_DATA"
+# The broker (infra/kafka/install.sh), cached per version and build profile.
+TANSU_VERSION=0.6.0
+TANSU_ROOT="$MLOBS_CACHE/tansu-$TANSU_VERSION-o1"
 
 say() { echo "mlobs-infra: $*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -3,7 +3,7 @@
 NAME=kafka
 PORT=${MLOBS_KAFKA_PORT:-9092}
 READY_TIMEOUT=30
-TANSU="$MLOBS_CACHE/tansu-0.6.0/bin/tansu"
+TANSU="$TANSU_ROOT/bin/tansu"
 
 svc_install() { "$INFRA_DIR/kafka/install.sh"; }
 svc_ready() { port_in_use "$PORT"; }

@@ -307,7 +307,8 @@ pub fn sorted_finite(mut values: Vec<f64>) -> Vec<f64> {
     values.retain(|x| x.is_finite());
     // Sorted as integers whose order is the numbers' (`f64::total_cmp`'s):
     // 1.7x faster than comparing with `total_cmp` on a million values, and
-    // in the same allocation.
+    // in the same allocation. (A radix sort of the integers, 8 or 11 bits a
+    // pass, was 1.4-2x slower than `sort_unstable` on a million keys here.)
     let mut keys: Vec<u64> = values.into_iter().map(order_key).collect();
     keys.sort_unstable();
     keys.into_iter().map(from_order_key).collect()

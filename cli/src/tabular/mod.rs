@@ -65,7 +65,7 @@ pub fn read(
         .as_deref()
     {
         Some("csv") => csv_file::read(path, selection, progress),
-        Some("parquet") => parquet_file::read(path, selection),
+        Some("parquet") => parquet_file::read(path, selection, progress),
         _ => Err(bad_input!(
             "{}: unknown file type; use a .csv or .parquet file",
             path.display()

@@ -65,10 +65,9 @@ impl Sample {
             ColumnData::Numeric(values) => {
                 let rows = values.len();
                 let sorted = sorted_finite(values);
-                let mut moments = Moments::default();
+                let moments = Moments::of_slice(&sorted);
                 let mut runs: Vec<Run> = Vec::new();
                 for &x in &sorted {
-                    moments.add(x);
                     match runs.last_mut() {
                         Some((v, n)) if *v == x => *n += 1,
                         _ => runs.push((x, 1)),

@@ -40,6 +40,33 @@ impl Moments {
         self.max = self.max.max(x);
     }
 
+    /// The moments of a slice of finite values, the same as adding them one
+    /// at a time up to rounding. Two passes per block of values (the sum,
+    /// then the squared deviations from the block's mean), each kept in
+    /// four independent sums, and the blocks merged: no division per value
+    /// and no chain of dependent additions, several times faster on the
+    /// million-value columns of `mlobs drift`.
+    pub fn of_slice(values: &[f64]) -> Self {
+        const BLOCK: usize = 4096;
+        let mut all = Moments::default();
+        for block in values.chunks(BLOCK) {
+            let mean = lanes_sum(block, |x| x) / block.len() as f64;
+            let (min, max) = block
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
+            all.merge(&Moments {
+                count: block.len() as u64,
+                mean,
+                m2: lanes_sum(block, |x| (x - mean) * (x - mean)),
+                min,
+                max,
+            });
+        }
+        all
+    }
+
     /// Folds `other` in.
     pub fn merge(&mut self, other: &Moments) {
         if other.count == 0 {
@@ -82,6 +109,20 @@ impl Moments {
     pub fn max(&self) -> Option<f64> {
         (self.count > 0).then_some(self.max)
     }
+}
+
+/// The sum of `f` over `values` in four interleaved partial sums, which
+/// the processor adds in parallel.
+fn lanes_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0; 4];
+    let quads = values.chunks_exact(4);
+    let rest: f64 = quads.remainder().iter().map(|&x| f(x)).sum();
+    for quad in quads {
+        for (lane, &x) in lanes.iter_mut().zip(quad) {
+            *lane += f(x);
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
 /// Count, missing and (numeric only) moments of one side.
@@ -141,5 +182,27 @@ mod tests {
         );
         assert_eq!((a.min(), a.max()), (whole.min(), whole.max()));
         assert_eq!(Moments::default().std(), None);
+        // A slice at once, over several blocks and a ragged end.
+        let long: Vec<f64> = (0..10_003).map(|i| values[i % 1000] + i as f64).collect();
+        let mut one_by_one = Moments::default();
+        long.iter().for_each(|v| one_by_one.add(*v));
+        let at_once = Moments::of_slice(&long);
+        assert_eq!(at_once.count(), one_by_one.count());
+        let close = |a: Option<f64>, b: Option<f64>| {
+            (a.unwrap() - b.unwrap()).abs() < 1e-9 * b.unwrap().abs()
+        };
+        assert!(
+            close(at_once.mean(), one_by_one.mean()),
+            "{at_once:?} {one_by_one:?}"
+        );
+        assert!(
+            close(at_once.std(), one_by_one.std()),
+            "{at_once:?} {one_by_one:?}"
+        );
+        assert_eq!(
+            (at_once.min(), at_once.max()),
+            (one_by_one.min(), one_by_one.max())
+        );
+        assert_eq!(Moments::of_slice(&[]), Moments::default());
     }
 }
