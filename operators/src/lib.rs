@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod baseline;
+pub mod cbpe;
 pub mod drift;
 pub mod hash;
 pub mod intern;
