@@ -34,6 +34,40 @@ fn two_instances_in_one_group_count_exactly_what_was_sent() {
 }
 
 #[test]
+fn a_model_with_hundreds_of_features_is_counted_exactly() {
+    // 200 numeric features and about 1,500 predictions a window on 2
+    // partitions: a window's partial holds up to 1.8 MB of sketches, more
+    // than librdkafka's default record limit, which once stalled stage 1
+    // without a word.
+    let pipeline = Pipeline::new("wide", 2);
+    let mut scenario = String::from(
+        "seed = 3\nstart = \"2026-01-05T09:00:00Z\"\nduration = \"20m\"\nspeedup = 600\nrate = 5\n\n\
+         [[models]]\nname = \"wide\"\nclasses = [\"no\", \"yes\"]\ntraining_rows = 2000\n\
+         latency_ms = { median = 10, sigma = 0.3 }\n",
+    );
+    for i in 0..200 {
+        scenario.push_str(&format!(
+            "\n[[models.features]]\nname = \"f{i:03}\"\ndistribution = \"normal\"\nmean = {i}\nstd = 1\n"
+        ));
+    }
+    scenario.push_str(
+        "\n[models.truth]\nintercept = -100\nweights = { f100 = 1 }\n\n\
+         [[models.versions]]\nname = \"1\"\n\n\
+         [models.labels]\ncoverage = 1.0\ndelay = { distribution = \"exponential\", mean = \"1m\", max = \"5m\" }\n",
+    );
+    let path = pipeline.path("wide.toml");
+    std::fs::write(&path, scenario).unwrap();
+    // The baselines (which give the features their sketches) are written
+    // before the events; the pipeline reads them when it starts.
+    let truth = pipeline.simulate(path.to_str().unwrap());
+    let run = pipeline.start("run", &[]);
+    let windows = pipeline.wait_for(&truth, DEADLINE);
+    let features = windows[0]["drift"].as_array().map_or(0, Vec::len);
+    assert_eq!(features, 200, "{}", windows[0]);
+    stop_gracefully(run);
+}
+
+#[test]
 fn a_backlog_gives_the_truth_and_names_the_drifted_feature() {
     let mut pipeline = Pipeline::new("backlog", 3);
     // About 1,200 predictions a window: the normalised Wasserstein distance

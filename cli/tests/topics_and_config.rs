@@ -97,6 +97,12 @@ fn topics_create_is_idempotent_sets_retention_and_check_passes() {
         topic_config(&format!("{prefix}.window-metrics"), "cleanup.policy").as_deref(),
         Some("compact")
     );
+    // Partials grow with the model's features: the topic takes what the
+    // stages may send (32 MiB).
+    assert_eq!(
+        topic_config(&format!("{prefix}.partials"), "max.message.bytes").as_deref(),
+        Some("33554432")
+    );
     assert!(
         created.contains(&format!(
             "created  {prefix}.alert-state (3 partitions, replication 1, cleanup.policy=compact)"

@@ -204,6 +204,15 @@ pub fn offsets_client(kafka: &KafkaConfig) -> Result<BaseConsumer<Quiet>, Pipeli
 /// The producer every stage sends with.
 pub type Producer = FutureProducer<Quiet>;
 
+/// The largest record a stage may send (librdkafka's `message.max.bytes`
+/// for the producer; the partials topic is created with the same
+/// `max.message.bytes`). A window's partial carries up to 12.7 KB per
+/// numeric feature, so librdkafka's default of 1,000,000 bytes stopped a
+/// model at about 80 numeric features; 32 MiB fits about 2,500. Consumers
+/// fetch larger records as they meet them (`max.partition.fetch.bytes`
+/// grows), up to `receive.message.max.bytes`, 100 MB by default.
+pub const MAX_RECORD_BYTES: usize = 32 * 1024 * 1024;
+
 /// The shared producer: one request in flight per partition, so that a
 /// retry never reorders records (a heartbeat must follow the partials it
 /// vouches for), and it retries forever (`message.timeout.ms = 0`). It is
@@ -218,6 +227,7 @@ pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
         .set("enable.idempotence", "false")
         .set("max.in.flight.requests.per.connection", "1")
         .set("message.timeout.ms", "0")
+        .set("message.max.bytes", MAX_RECORD_BYTES.to_string())
         .set("linger.ms", "5");
     user_settings_win(&mut config, kafka);
     config

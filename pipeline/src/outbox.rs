@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{DeliveryFuture, FutureRecord};
 
@@ -149,14 +150,17 @@ impl Outbox {
             }
             match self.producer.send_result(record) {
                 Ok(delivery) => return Ok(delivery),
-                Err(_) => {
-                    // Queue full: the broker is slow or away. Waiting here is
-                    // what pauses consumption (the task's channel fills up).
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    // The broker is slow or away. Waiting here is what
+                    // pauses consumption (the task's channel fills up).
                     if self.shutdown.overdue(SHUTDOWN_GRACE) {
                         return Err(gave_up());
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }
+                // Anything else (a record over the size limit) would be
+                // refused again every time: stop and say why.
+                Err((error, _)) => return Err(refused(kept, &error)),
             }
         }
     }
@@ -191,9 +195,55 @@ async fn wait_in_order(
     (placed, Ok(None))
 }
 
+fn refused(kept: &Kept, error: &KafkaError) -> PipelineError {
+    PipelineError::Stopped(format!(
+        "librdkafka refused a {}-byte record for topic {}: {error}; a stage sends records of up to {} bytes, which a window of several thousand features exceeds, and mlobs cannot split one yet",
+        kept.payload.len(),
+        kept.topic,
+        crate::kafka::MAX_RECORD_BYTES
+    ))
+}
+
 fn gave_up() -> PipelineError {
     PipelineError::Stopped(format!(
         "shut down while the broker did not acknowledge records for {} s; their input offsets were not committed, so the next start processes them again",
         SHUTDOWN_GRACE.as_secs()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{kafka, Config};
+
+    #[test]
+    fn a_record_over_the_size_limit_stops_with_its_size_instead_of_waiting() {
+        // librdkafka checks the size when the record is handed over, before
+        // any broker is involved: none needs to listen.
+        let env = [
+            ("MLOBS_KAFKA_BROKERS", "127.0.0.1:1"),
+            ("MLOBS_LIBRDKAFKA_MESSAGE_MAX_BYTES", "1000"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let config = Config::load_with_env(None, env).expect("the settings load");
+        let mut outbox = Outbox::new(
+            kafka::producer(&config.kafka).expect("a producer"),
+            Shutdown::default(),
+        );
+        let payload = vec![7u8; 5000];
+        let record = Outgoing {
+            topic: "partials",
+            partition: Some(0),
+            key: b"k",
+            payload: &payload,
+            headers: None,
+            timestamp: None,
+        };
+        let error = outbox.send(record).expect_err("refused").to_string();
+        assert!(
+            error.contains("5000-byte record for topic partials")
+                && error.contains("Message size too large"),
+            "{error}"
+        );
+    }
 }

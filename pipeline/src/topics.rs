@@ -9,6 +9,7 @@ use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
 use crate::config::KafkaConfig;
+use crate::kafka::MAX_RECORD_BYTES;
 use crate::kafka_log::Quiet;
 use crate::PipelineError;
 
@@ -25,8 +26,9 @@ pub enum Created {
 
 /// The settings a new topic gets: event topics keep `kafka.retention_ms` of
 /// records; the changelog, window results and alerts are compacted (the
-/// newest record per key is what matters), and so is the alert state. tansu accepts these and
-/// enforces neither (see docs/architecture.md).
+/// newest record per key is what matters), and so is the alert state. The
+/// partials topic accepts records as large as the stages may send. tansu
+/// accepts these settings and enforces none of them (see docs/architecture.md).
 pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, String)> {
     let compacted = matches!(
         topic_key,
@@ -38,14 +40,19 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
             | "kafka.topics.incidents"
             | "kafka.topics.agent_actions"
     );
-    if compacted {
+    let mut settings = if compacted {
         vec![("cleanup.policy", "compact".into())]
     } else {
         vec![
             ("cleanup.policy", "delete".into()),
             ("retention.ms", kafka.retention_ms.to_string()),
         ]
+    };
+    // A partial grows with the model's features (crate::kafka::MAX_RECORD_BYTES).
+    if topic_key == "kafka.topics.partials" {
+        settings.push(("max.message.bytes", MAX_RECORD_BYTES.to_string()));
     }
+    settings
 }
 
 /// Partitions a new topic gets: the claims topic has one (every instance
