@@ -13,7 +13,9 @@ use arrow_array::{Array, ArrowPrimitiveType};
 use arrow_schema::{DataType, TimeUnit};
 use mlobs_operators::baseline::ColumnData;
 use mlobs_operators::labels::Labels;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
 use parquet::basic::Type as PhysicalType;
 
@@ -29,9 +31,14 @@ pub fn read(
     selection: &Selection,
     progress: &Progress,
 ) -> anyhow::Result<Vec<(String, ColumnData)>> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?)
+    // The footer is parsed once; every column's reader starts from it.
+    let metadata = ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::default())
         .map_err(|e| bad_input!("{} is not a readable Parquet file: {e}", path.display()))?;
-    let fields = builder.parquet_schema().root_schema().get_fields().to_vec();
+    let fields = metadata
+        .parquet_schema()
+        .root_schema()
+        .get_fields()
+        .to_vec();
     if fields.iter().any(|f| f.is_group()) {
         return Err(bad_input!(
             "{} has nested columns; mlobs reads flat tables only",
@@ -42,7 +49,7 @@ pub fn read(
     if header.is_empty() {
         return Err(bad_input!("{} has no columns", path.display()));
     }
-    if builder.metadata().file_metadata().num_rows() == 0 {
+    if metadata.metadata().file_metadata().num_rows() == 0 {
         return Err(bad_input!("{} has columns but no rows", path.display()));
     }
     let plan = plan(path, &header, selection)?;
@@ -59,7 +66,7 @@ pub fn read(
                     | PhysicalType::BOOLEAN
             ),
         };
-        let column = read_column(path, index, &header[index], numeric);
+        let column = read_column(path, &metadata, index, &header[index], numeric);
         progress.add(share);
         column.map(|data| (header[index].clone(), data))
     });
@@ -71,9 +78,15 @@ fn open(path: &Path) -> anyhow::Result<File> {
 }
 
 /// One column, decoded by a reader that projects the file to it alone.
-fn read_column(path: &Path, index: usize, name: &str, numeric: bool) -> anyhow::Result<ColumnData> {
+fn read_column(
+    path: &Path,
+    metadata: &ArrowReaderMetadata,
+    index: usize,
+    name: &str,
+    numeric: bool,
+) -> anyhow::Result<ColumnData> {
     let failed = |e: &dyn std::fmt::Display| bad_input!("{}: column {name:?}: {e}", path.display());
-    let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| failed(&e))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, metadata.clone());
     let rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
     let only_this = ProjectionMask::roots(builder.parquet_schema(), [index]);
     let batches = builder
