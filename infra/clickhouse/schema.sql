@@ -66,6 +66,9 @@ ORDER BY (model, version, environment, label_time, prediction_id);
 
 -- One row per (series, window), written by stage 2. A window re-emitted
 -- (a late partial) replaces the earlier row: the highest updated_ms wins.
+-- The *_estimated columns are CBPE's estimate for the predictions made in
+-- the window; their realized accuracy is in mlobs.outcomes by
+-- prediction_time (labels arrive windows later).
 CREATE TABLE IF NOT EXISTS mlobs.window_metrics (
     model String,
     version String,
@@ -95,6 +98,14 @@ CREATE TABLE IF NOT EXISTS mlobs.window_metrics (
     gpu_utilization_mean Nullable(Float64),
     dataset_drift UInt8,
     share_drifted Float64,
+    accuracy_estimated Nullable(Float64),
+    accuracy_estimated_lower Nullable(Float64),
+    accuracy_estimated_upper Nullable(Float64),
+    precision_estimated Nullable(Float64),
+    recall_estimated Nullable(Float64),
+    f1_estimated Nullable(Float64),
+    calibration_source String DEFAULT '',
+    calibration_ece Nullable(Float64),
     updated_ms Int64
 ) ENGINE = ReplacingMergeTree(updated_ms)
 PARTITION BY toYYYYMM(window_start)

@@ -51,9 +51,14 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(key: u64, time: i64, value: Value, version: u32) -> Self {
+    /// A class keeps its confidence in the upper half of `value` (NaN when
+    /// unknown), so CBPE can learn from the outcome without a wider slot.
+    fn new(key: u64, time: i64, value: Value, version: u32, confidence: Option<f32>) -> Self {
         let (bits, number) = match value {
-            Value::Class(id) => (u64::from(id), 0),
+            Value::Class(id) => {
+                let confidence = confidence.unwrap_or(f32::NAN).to_bits();
+                (u64::from(id) | (u64::from(confidence) << 32), 0)
+            }
             Value::Number(x) => (x.to_bits(), NUMBER),
         };
         Slot {
@@ -70,6 +75,12 @@ impl Slot {
         } else {
             Value::Class(self.value as u32)
         }
+    }
+
+    /// The confidence of a class prediction, when it had one.
+    fn confidence(&self) -> Option<f32> {
+        let confidence = f32::from_bits((self.value >> 32) as u32);
+        (self.tag & NUMBER == 0 && !confidence.is_nan()).then_some(confidence)
     }
 
     fn version(&self) -> u32 {
@@ -101,6 +112,8 @@ pub enum OnLabel {
         version: u32,
         prediction_time: i64,
         prediction: Value,
+        /// The confidence the prediction reported (classes only).
+        confidence: Option<f32>,
     },
     /// No prediction yet: the label waits.
     Waiting,
@@ -196,19 +209,21 @@ impl Join {
         }
     }
 
-    /// Registers a prediction of interned `version`.
+    /// Registers a prediction of interned `version` (a class keeps its
+    /// `confidence` for its label).
     pub fn on_prediction(
         &mut self,
         key: u64,
         version: u32,
         time: i64,
         value: Value,
+        confidence: Option<f32>,
     ) -> OnPrediction {
         if self.is_known(key) {
             return OnPrediction::Duplicate;
         }
         let horizon = self.horizon;
-        let mut slot = Slot::new(key, time, value, version);
+        let mut slot = Slot::new(key, time, value, version, confidence);
         let outcome = match self.labels.find_entry(key, |s| s.key == key) {
             Ok(label) if label.get().time >= horizon => {
                 let (label, _) = label.remove();
@@ -253,9 +268,10 @@ impl Join {
                 version: prediction.version(),
                 prediction_time: prediction.time,
                 prediction: prediction.value(),
+                confidence: prediction.confidence(),
             };
         }
-        let label = Slot::new(key, time, value, 0);
+        let label = Slot::new(key, time, value, 0, None);
         if let Some(waiting) = self.labels.find_mut(key, |s| s.key == key) {
             if waiting.time >= horizon {
                 return OnLabel::Duplicate;

@@ -8,7 +8,7 @@ fn class(id: u32) -> Value {
 fn a_label_after_its_prediction_joins() {
     let mut join = Join::new(1_000, 10);
     assert_eq!(
-        join.on_prediction(key_of("a"), 3, 100, class(1)),
+        join.on_prediction(key_of("a"), 3, 100, class(1), None),
         OnPrediction::Waiting
     );
     assert_eq!(
@@ -16,7 +16,8 @@ fn a_label_after_its_prediction_joins() {
         OnLabel::Joined {
             version: 3,
             prediction_time: 100,
-            prediction: class(1)
+            prediction: class(1),
+            confidence: None
         }
     );
     assert_eq!(
@@ -34,7 +35,7 @@ fn a_label_before_its_prediction_waits_and_joins() {
     );
     assert_eq!(join.waiting_labels(), 1);
     assert_eq!(
-        join.on_prediction(key_of("b"), 1, 200, Value::Number(2.0)),
+        join.on_prediction(key_of("b"), 1, 200, Value::Number(2.0), None),
         OnPrediction::Joined {
             label_time: 300,
             label: Value::Number(2.5)
@@ -46,9 +47,9 @@ fn a_label_before_its_prediction_waits_and_joins() {
 #[test]
 fn duplicates_are_recognised_within_the_ttl() {
     let mut join = Join::new(1_000, 10);
-    join.on_prediction(key_of("c"), 0, 100, class(0));
+    join.on_prediction(key_of("c"), 0, 100, class(0), None);
     assert_eq!(
-        join.on_prediction(key_of("c"), 0, 150, class(0)),
+        join.on_prediction(key_of("c"), 0, 150, class(0), None),
         OnPrediction::Duplicate
     );
     join.on_label(key_of("d"), 100, class(0));
@@ -61,9 +62,9 @@ fn duplicates_are_recognised_within_the_ttl() {
 #[test]
 fn entries_expire_the_moment_the_horizon_passes_them() {
     let mut join = Join::new(1_000, 10);
-    join.on_prediction(key_of("old"), 7, 100, class(0));
+    join.on_prediction(key_of("old"), 7, 100, class(0), None);
     join.on_label(key_of("orphan"), 120, class(0));
-    join.on_prediction(key_of("young"), 7, 900, class(0));
+    join.on_prediction(key_of("young"), 7, 900, class(0), None);
     join.set_progress(1_100); // horizon 100: a sweep, nothing expired
                               // Horizon 150 has passed "old" and "orphan", but no sweep is due (one
                               // waits for a sixteenth of the TTL of progress): they are still held.
@@ -75,12 +76,12 @@ fn entries_expire_the_moment_the_horizon_passes_them() {
         "an expired prediction no longer joins"
     );
     assert_eq!(
-        join.on_prediction(key_of("orphan"), 7, 1_100, class(0)),
+        join.on_prediction(key_of("orphan"), 7, 1_100, class(0), None),
         OnPrediction::Waiting,
         "an expired label no longer joins either"
     );
     assert_eq!(
-        join.on_prediction(key_of("old"), 7, 1_150, class(0)),
+        join.on_prediction(key_of("old"), 7, 1_150, class(0), None),
         OnPrediction::Joined {
             label_time: 1_150,
             label: class(0)
@@ -92,7 +93,8 @@ fn entries_expire_the_moment_the_horizon_passes_them() {
         OnLabel::Joined {
             version: 7,
             prediction_time: 900,
-            prediction: class(0)
+            prediction: class(0),
+            confidence: None
         }
     );
 }
@@ -100,7 +102,7 @@ fn entries_expire_the_moment_the_horizon_passes_them() {
 #[test]
 fn sweeps_reclaim_expired_slots_and_count_orphans_only_when_due() {
     let mut join = Join::new(1_600, 10);
-    join.on_prediction(key_of("p"), 1, 0, class(0));
+    join.on_prediction(key_of("p"), 1, 0, class(0), None);
     join.on_label(key_of("orphan"), 10, class(0));
     join.set_progress(1_550); // horizon -50: the first sweep, nothing expired
     join.set_progress(1_620); // horizon 20: both expired, no sweep due yet
@@ -124,7 +126,7 @@ fn waiting_labels_are_bounded() {
 #[test]
 fn a_snapshot_restores_the_same_state() {
     let mut join = Join::new(1_000, 10);
-    join.on_prediction(key_of("x"), 2, 10, Value::Number(1.5));
+    join.on_prediction(key_of("x"), 2, 10, Value::Number(1.5), None);
     join.on_label(key_of("y"), 20, class(4));
     let json = serde_json::to_string(&join).unwrap();
     let mut restored: Join = serde_json::from_str(&json).unwrap();
@@ -133,14 +135,30 @@ fn a_snapshot_restores_the_same_state() {
         OnLabel::Joined {
             version: 2,
             prediction_time: 10,
-            prediction: Value::Number(1.5)
+            prediction: Value::Number(1.5),
+            confidence: None
         }
     );
     assert_eq!(
-        restored.on_prediction(key_of("y"), 0, 15, class(4)),
+        restored.on_prediction(key_of("y"), 0, 15, class(4), None),
         OnPrediction::Joined {
             label_time: 20,
             label: class(4)
+        }
+    );
+}
+
+#[test]
+fn a_classification_keeps_its_confidence_until_its_label() {
+    let mut join = Join::new(1_000, 10);
+    join.on_prediction(key_of("c"), 1, 100, class(2), Some(0.75));
+    assert_eq!(
+        join.on_label(key_of("c"), 200, class(2)),
+        OnLabel::Joined {
+            version: 1,
+            prediction_time: 100,
+            prediction: class(2),
+            confidence: Some(0.75)
         }
     );
 }

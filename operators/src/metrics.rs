@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use mlobs_schemas::{FeatureValue, Outcome, PredictionEvent};
 use serde::{Deserialize, Serialize};
 
+use crate::cbpe::counts::{ConfidenceCounts, LabeledCounts, Tally};
 use crate::limits::{capped_key, Capped, Limits};
 use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec};
 use crate::stats::bins::BinCounts;
@@ -101,6 +102,16 @@ pub struct MetricsPartial {
     pub resources: Resources,
     /// Feature sketches by name.
     pub features: BTreeMap<String, FeatureSketch>,
+    /// Confidences of the window's classifications by predicted class:
+    /// what CBPE estimates the window's accuracy from.
+    pub confidences: ConfidenceCounts,
+    /// Outcomes that became known in the window, binned by their
+    /// prediction's confidence: what a calibration is refreshed from.
+    pub labeled_confidences: LabeledCounts,
+    /// Outcomes that became known in the window, by the start of the window
+    /// their prediction was made in: the realized accuracy that window's
+    /// estimate is checked against (labels come windows later).
+    pub outcomes_by_prediction_window: BTreeMap<i64, Tally>,
 }
 
 impl Default for MetricsPartial {
@@ -118,6 +129,9 @@ impl Default for MetricsPartial {
             latency: TDigest::default(),
             resources: Resources::default(),
             features: BTreeMap::new(),
+            confidences: ConfidenceCounts::default(),
+            labeled_confidences: LabeledCounts::default(),
+            outcomes_by_prediction_window: BTreeMap::new(),
         }
     }
 }
@@ -177,6 +191,9 @@ impl MetricsPartial {
         if let Some(confidence) = event.confidence {
             self.confidence.add(confidence);
             self.confidence_sum.add(Some(confidence));
+            if let (None, Outcome::Class(class)) = (&event.error, &event.prediction) {
+                self.confidences.add(class, confidence, 1);
+            }
         }
         self.latency.add(event.latency_ms);
         if let Some(r) = &event.resources {
@@ -290,6 +307,26 @@ impl MetricsPartial {
         }
     }
 
+    /// Counts, for CBPE, a classification labeled in this window: made in
+    /// the window starting at `prediction_window`, predicting `predicted`
+    /// with `confidence`.
+    pub fn add_labeled_classification(
+        &mut self,
+        prediction_window: i64,
+        predicted: &str,
+        confidence: Option<f64>,
+        correct: bool,
+    ) {
+        *self
+            .outcomes_by_prediction_window
+            .entry(prediction_window)
+            .or_default() += Tally::of(correct);
+        if let Some(confidence) = confidence {
+            self.labeled_confidences
+                .add(predicted, confidence, Tally::of(correct));
+        }
+    }
+
     /// Accuracy of the classifications labeled in this window.
     pub fn accuracy(&self) -> Option<f64> {
         let classified = self.labeled - self.regression.count;
@@ -306,6 +343,14 @@ impl MetricsPartial {
                     self.features.insert(name.clone(), sketch.clone());
                 }
             }
+        }
+        self.confidences.merge(&other.confidences);
+        self.labeled_confidences.merge(&other.labeled_confidences);
+        for (start, tally) in &other.outcomes_by_prediction_window {
+            *self
+                .outcomes_by_prediction_window
+                .entry(*start)
+                .or_default() += *tally;
         }
         self.predictions += other.predictions;
         self.labeled += other.labeled;

@@ -180,6 +180,7 @@ impl Stage1 {
                 series,
                 event.event_time,
                 value,
+                event.confidence.map(|c| c as f32),
             ) {
                 OnPrediction::Duplicate => {
                     self.counters.duplicate_predictions += 1;
@@ -205,10 +206,9 @@ impl Stage1 {
             let label = self.outcome_of(label);
             self.score(
                 series,
-                event.prediction.clone(),
+                (event.prediction.clone(), event.confidence),
                 label,
-                event.event_time,
-                label_time,
+                (event.event_time, label_time),
                 &event.prediction_id,
             )
         }))
@@ -232,15 +232,15 @@ impl Stage1 {
                 version,
                 prediction_time,
                 prediction,
+                confidence,
             } => {
                 self.no_longer_pending(prediction_time, version);
                 let prediction = self.outcome_of(prediction);
                 Ok(Some(self.score(
                     version,
-                    prediction,
+                    (prediction, confidence.map(f64::from)),
                     event.label.clone(),
-                    prediction_time,
-                    event.event_time,
+                    (prediction_time, event.event_time),
                     &event.prediction_id,
                 )))
             }
@@ -455,13 +455,14 @@ impl Stage1 {
 
     /// Counts a joined outcome in the window of its label time (unless that
     /// window has closed: a prediction that came long after its label).
+    /// `prediction` carries its confidence, `times` are the prediction's
+    /// and the label's.
     fn score(
         &mut self,
         version: u32,
-        prediction: Outcome,
+        (prediction, confidence): (Outcome, Option<f64>),
         label: Outcome,
-        prediction_time: i64,
-        label_time: i64,
+        (prediction_time, label_time): (i64, i64),
         prediction_id: &str,
     ) -> JoinedOutcome {
         let scored = Scored::of(&prediction, &label);
@@ -469,10 +470,19 @@ impl Stage1 {
         if windows.is_late(label_time, self.watermark.current()) {
             self.counters.late_labels += 1;
         } else {
-            self.open
+            let partial = self
+                .open
                 .entry((windows.start_of(label_time), version))
-                .or_default()
-                .add_outcome(scored, &self.config.limits, &mut self.capped);
+                .or_default();
+            if let Scored::Classes { predicted, .. } = scored {
+                partial.add_labeled_classification(
+                    windows.start_of(prediction_time),
+                    predicted,
+                    confidence,
+                    scored.is_correct(),
+                );
+            }
+            partial.add_outcome(scored, &self.config.limits, &mut self.capped);
         }
         let (model, version, environment) = self.series_names(version);
         JoinedOutcome {

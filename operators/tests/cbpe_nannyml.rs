@@ -6,7 +6,8 @@
 //! NannyML's does (within half a point of its mean absolute error).
 
 use mlobs_operators::cbpe::calibration::{Calibration, Labeled};
-use mlobs_operators::cbpe::estimate::{estimate, ConfidenceCounts};
+use mlobs_operators::cbpe::counts::ConfidenceCounts;
+use mlobs_operators::cbpe::estimate::estimate;
 use mlobs_testkit::{run_reference_python, TestRng};
 use serde_json::{json, Value};
 
@@ -65,7 +66,7 @@ fn the_estimate_tracks_the_realized_accuracy_as_nannyml_does() {
         let mut correct = 0;
         for &(score, label) in chunk {
             let prediction = labeled(score, label);
-            counts.add(&prediction.predicted, prediction.confidence);
+            counts.add(&prediction.predicted, prediction.confidence, 1);
             correct += usize::from(prediction.correct);
         }
         let e = estimate(&counts, &calibration, Some("1")).unwrap();

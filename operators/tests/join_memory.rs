@@ -46,6 +46,7 @@ fn a_waiting_prediction_costs_at_most_64_bytes() {
                 (i % 7) as u32,
                 1_764_000_000_000 + i as i64,
                 Value::Class(1),
+                Some(0.9),
             );
         }
         let bytes = (ALLOCATED.load(Ordering::Relaxed) - before) as f64 / f64::from(n);

@@ -24,6 +24,7 @@ use crate::outbox::Outbox;
 use crate::shutdown::Shutdown;
 use crate::sinks::Sinks;
 use crate::stage1::worker::{Effects, Input, PartitionWorker, SourceRecord};
+use crate::stage2::estimates::Estimates;
 use crate::stage2::{publish, record};
 use crate::{dead_letters, topics, wire, Config, PipelineError};
 
@@ -89,7 +90,14 @@ pub fn replay(
     let shutdown = Shutdown::default();
     let mut outbox = Outbox::new(crate::kafka::producer(kafka)?, shutdown.clone());
     let options = DriftOptions::default();
-    let metrics = publish(&mut outbox, config, &baselines, &options, &results)?;
+    let mut estimates = Estimates::new(sinks.metrics.clone());
+    let metrics = publish(
+        &mut outbox,
+        config,
+        &baselines,
+        (&options, &mut estimates),
+        &results,
+    )?;
     let mut history = sinks.history_writer(&shutdown);
     for letter in record(&metrics, &[], history.as_mut(), &sinks.metrics)? {
         dead_letters::send(&mut outbox, &config.kafka.topics, &letter)?;

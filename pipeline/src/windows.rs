@@ -42,6 +42,28 @@ pub struct WindowView {
     pub errors: BTreeMap<String, i64>,
     /// Every source partition accounted for.
     pub complete: bool,
+    /// CBPE's estimated accuracy of the window's predictions.
+    pub accuracy_estimated: Option<f64>,
+    /// Lower end of its band.
+    pub accuracy_estimated_lower: Option<f64>,
+    /// Upper end of its band.
+    pub accuracy_estimated_upper: Option<f64>,
+    /// Estimated precision of the positive class (binary).
+    pub precision_estimated: Option<f64>,
+    /// Estimated recall of the positive class (binary).
+    pub recall_estimated: Option<f64>,
+    /// Estimated F1 of the positive class (binary).
+    pub f1_estimated: Option<f64>,
+    /// validation, labeled_windows or none.
+    pub calibration_source: String,
+    /// Held-out calibration error of the estimate's probabilities.
+    pub calibration_ece: Option<f64>,
+    /// The window's predictions labeled so far (in any later window).
+    pub predictions_labeled: i64,
+    /// Their accuracy: what the estimate is checked against.
+    pub accuracy_realized: Option<f64>,
+    /// accuracy_realized - accuracy_estimated.
+    pub estimation_error: Option<f64>,
     /// Per-feature drift verdicts.
     pub drift: Vec<DriftView>,
 }
@@ -80,6 +102,17 @@ impl From<&WindowMetrics> for WindowView {
             latency_p99_ms: w.latency_p99_ms,
             errors: w.errors.clone(),
             complete: w.complete,
+            accuracy_estimated: w.accuracy_estimated,
+            accuracy_estimated_lower: w.accuracy_estimated_lower,
+            accuracy_estimated_upper: w.accuracy_estimated_upper,
+            precision_estimated: w.precision_estimated,
+            recall_estimated: w.recall_estimated,
+            f1_estimated: w.f1_estimated,
+            calibration_source: w.calibration_source.clone(),
+            calibration_ece: w.calibration_ece,
+            predictions_labeled: 0,
+            accuracy_realized: None,
+            estimation_error: None,
             drift: w
                 .drift
                 .iter()
@@ -94,6 +127,45 @@ impl From<&WindowMetrics> for WindowView {
                 .collect(),
         }
     }
+}
+
+/// The views of `windows`, each with the realized accuracy of its
+/// predictions from the labels that all of `windows` brought (labels come
+/// windows after their predictions).
+pub fn views(windows: &[WindowMetrics]) -> Vec<WindowView> {
+    let mut realized: BTreeMap<(&str, &str, &str, i64), (i64, i64)> = BTreeMap::new();
+    for w in windows {
+        for outcomes in &w.outcomes_by_prediction_window {
+            let key = (
+                w.model.as_str(),
+                w.version.as_str(),
+                w.environment.as_str(),
+                outcomes.window_start,
+            );
+            let (labeled, correct) = realized.entry(key).or_default();
+            *labeled += outcomes.labeled;
+            *correct += outcomes.correct;
+        }
+    }
+    windows
+        .iter()
+        .map(|w| {
+            let mut view = WindowView::from(w);
+            let key = (
+                w.model.as_str(),
+                w.version.as_str(),
+                w.environment.as_str(),
+                w.window_start,
+            );
+            if let Some(&(labeled, correct)) = realized.get(&key).filter(|(n, _)| *n > 0) {
+                let accuracy = correct as f64 / labeled as f64;
+                view.predictions_labeled = labeled;
+                view.accuracy_realized = Some(accuracy);
+                view.estimation_error = w.accuracy_estimated.map(|e| accuracy - e);
+            }
+            view
+        })
+        .collect()
 }
 
 /// Every window result in `topic`, the last per key, ordered by window start,

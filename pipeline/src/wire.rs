@@ -6,8 +6,9 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Format byte of everything written by this build.
-const FORMAT: u8 = 1;
+/// Format byte of everything written by this build: 2 since partials
+/// (and the stage-1 state in snapshots) carry CBPE's confidence counts.
+const FORMAT: u8 = 2;
 
 /// Encodes `value` with the format byte.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {

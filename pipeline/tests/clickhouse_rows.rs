@@ -190,6 +190,15 @@ fn windows() -> Vec<Emitted> {
         dataset_drift: true,
         share_drifted: 0.5,
         drift: vec![drift("monthly_charges", Some(0.23)), drift("tenure", None)],
+        accuracy_estimated: Some(0.91),
+        accuracy_estimated_lower: Some(0.885),
+        accuracy_estimated_upper: Some(0.935),
+        precision_estimated: Some(0.8),
+        recall_estimated: None,
+        f1_estimated: Some(0.75),
+        calibration_source: "validation".into(),
+        calibration_ece: Some(0.012),
+        ..WindowMetrics::default()
     };
     let mut later = window.clone();
     later.window_start += 600_000;

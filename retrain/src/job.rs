@@ -5,6 +5,7 @@
 //! before the last step touches the champion, so a job that fails midway
 //! leaves serving as it was.
 
+use mlobs_operators::baseline::Validation;
 use mlobs_pipeline::config::RetrainConfig;
 use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
 use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};
@@ -254,7 +255,11 @@ pub fn run(services: &Services, request: &Request) -> Result<Outcome, RetrainErr
             registry.register_trained(&config.experiment, model, &trained, now_ms())?;
         // The baseline is the production part: the world the new version
         // is meant for (the old training rows would read as drift).
-        let (profile, summary) = profile::of(&split.train[..split.production_rows]);
+        let validation = Validation::of(
+            Some(new_model.classes()[1].clone()),
+            new_model.outcomes(&split.holdout),
+        );
+        let (profile, summary) = profile::of(&split.train[..split.production_rows], validation);
         baseline::publish(registry, model, &registered.version, &profile, summary, now_ms())?;
         let text = format!(
             "version {} (run {}), with its training rows, metrics and a baseline of the production rows",

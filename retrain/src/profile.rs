@@ -1,13 +1,14 @@
 //! The baseline a retrained version is registered with: the profile of
 //! the rows it learned the world from, as `mlobs baseline build` makes one.
 
-use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_operators::baseline::{Baseline, ColumnData, Validation};
 use mlobs_registry::baseline::Summary;
 use mlobs_schemas::FeatureValue;
 use mlobs_trainer::{kinds, Example, Kind};
 
-/// The profile of `rows` (JSON) and what the version's tags say about it.
-pub fn of(rows: &[Example]) -> (String, Summary) {
+/// The profile of `rows` (JSON), carrying the version's `validation`
+/// outcomes, and what the version's tags say about it.
+pub fn of(rows: &[Example], validation: Validation) -> (String, Summary) {
     let columns: Vec<(String, ColumnData)> = kinds(rows)
         .into_iter()
         .map(|(name, kind)| {
@@ -33,7 +34,8 @@ pub fn of(rows: &[Example]) -> (String, Summary) {
             (name, data)
         })
         .collect();
-    let profile = Baseline::build(&columns);
+    let mut profile = Baseline::build(&columns);
+    profile.validation = Some(validation);
     let summary = Summary {
         rows: profile.rows,
         features: profile.features.len(),

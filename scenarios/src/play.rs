@@ -79,8 +79,9 @@ pub(crate) fn play(
         let id = format!("sim-{}-{sequence}", scenario.seed);
         let served = serve(scenario, trained, routing, &mut streams, t, id);
         let model = &scenario.models[served.model];
+        let right = served.event.error.is_none().then_some(served.correct);
         if output.prediction(served.event)? {
-            tally.prediction(&model.name, &served.version, t);
+            tally.prediction(&model.name, &served.version, t, right);
             if let Some(label) = served.label {
                 let key = (label.event_time, sequence);
                 pending.insert(

@@ -43,6 +43,13 @@ pub struct Counts {
     pub labeled: u64,
     /// Of those, labels equal to their prediction.
     pub correct: u64,
+    /// Successful predictions made in the window (labeled or not).
+    #[serde(default)]
+    pub classified: u64,
+    /// Of those, the ones the world's true class agrees with: the realized
+    /// accuracy of the window's predictions, which labels only sample.
+    #[serde(default)]
+    pub classified_right: u64,
 }
 
 impl Counts {
@@ -55,6 +62,8 @@ impl Counts {
         self.predictions += other.predictions;
         self.labeled += other.labeled;
         self.correct += other.correct;
+        self.classified += other.classified;
+        self.classified_right += other.classified_right;
     }
 }
 
@@ -95,9 +104,15 @@ impl Tally {
             .or_default()
     }
 
-    /// A prediction sent at event time `t`.
-    pub(crate) fn prediction(&mut self, model: &str, version: &str, t: i64) {
-        self.at(model, version, t).predictions += 1;
+    /// A prediction sent at event time `t`; `right` says whether the true
+    /// class agrees with it (`None` for a failed inference).
+    pub(crate) fn prediction(&mut self, model: &str, version: &str, t: i64, right: Option<bool>) {
+        let counts = self.at(model, version, t);
+        counts.predictions += 1;
+        if let Some(right) = right {
+            counts.classified += 1;
+            counts.classified_right += u64::from(right);
+        }
     }
 
     /// A label sent at event time `t` (the label's, not the prediction's).
@@ -142,9 +157,9 @@ mod tests {
     #[test]
     fn attributes_by_euclidean_window_and_sorts_by_start_model_version() {
         let mut tally = Tally::new(60_000);
-        tally.prediction("m", "2", 60_000);
-        tally.prediction("m", "1", 119_999);
-        tally.prediction("a", "1", -1);
+        tally.prediction("m", "2", 60_000, Some(true));
+        tally.prediction("m", "1", 119_999, None);
+        tally.prediction("a", "1", -1, Some(false));
         tally.label("m", "1", 120_000, true);
         tally.label("m", "1", 120_001, false);
         let truth = tally.finish();
@@ -170,10 +185,20 @@ mod tests {
                 Counts {
                     predictions: 0,
                     labeled: 2,
-                    correct: 1
+                    correct: 1,
+                    classified: 0,
+                    classified_right: 0,
                 }
             )
         );
+        assert_eq!(
+            (
+                truth.windows[2].counts.classified,
+                truth.windows[2].counts.classified_right
+            ),
+            (1, 1)
+        );
+        assert_eq!(truth.windows[1].counts.classified, 0, "a failed inference");
         let totals = truth.totals();
         assert_eq!(totals[&("m".to_string(), "1".to_string())].labeled, 2);
         assert_eq!(

@@ -2,7 +2,7 @@
 //! data, and that data's profile kept as the version's baseline, ready to
 //! be played any number of times.
 
-use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_operators::baseline::{Baseline, ColumnData, Validation};
 use mlobs_schemas::FeatureValue;
 use mlobs_trainer::{Example, Kind, Logistic};
 
@@ -18,6 +18,11 @@ use crate::{Output, Scenario, SimError};
 
 /// Training streams are numbered from here (run streams are below).
 const TRAINING_STREAMS: u64 = 1 << 32;
+/// A version's validation stream is its training stream plus this.
+const VALIDATION_STREAMS: u64 = 1 << 31;
+/// Validation rows per version: the estimate's calibration is learned
+/// from them, so enough that each confidence decile holds hundreds.
+const VALIDATION_ROWS: usize = 5_000;
 
 /// Trained models of a scenario and their baselines.
 pub struct World {
@@ -82,14 +87,11 @@ impl World {
                 for feature in &version.flip_sign {
                     logistic.flip_sign(&model.features[*feature].name);
                 }
+                let mut baseline = Baseline::build(&columns(&model.features, &rows));
+                baseline.validation = Some(validation(model, &logistic, stream, scenario.seed));
                 versions.push(logistic);
                 examples.push(rows_named);
-                let columns = columns(&model.features, &rows);
-                baselines.push((
-                    model.name.clone(),
-                    version.name.clone(),
-                    Baseline::build(&columns),
-                ));
+                baselines.push((model.name.clone(), version.name.clone(), baseline));
             }
             trained.push(versions);
             training.push(examples);
@@ -233,6 +235,17 @@ fn kind(feature: &Feature) -> Kind {
     } else {
         Kind::Categorical
     }
+}
+
+/// How a trained version does on rows it never saw, drawn from the
+/// undrifted process with a stream of its own (`VALIDATION_STREAMS` above
+/// its training stream, so that no other draw changes): what the pipeline
+/// calibrates CBPE with before the first label arrives.
+fn validation(model: &Model, logistic: &Logistic, training_stream: u64, seed: u64) -> Validation {
+    let mut rng = Rng::stream(seed, training_stream + VALIDATION_STREAMS);
+    let (rows, classes) = training_set(model, VALIDATION_ROWS, &mut rng);
+    let examples = labeled(model, &rows, &classes);
+    Validation::of(Some(model.classes[1].clone()), logistic.outcomes(&examples))
 }
 
 /// Training rows with their features named and their class as a label.

@@ -244,3 +244,36 @@ fn section7_toml_is_incident_toml_at_twice_the_rate_and_a_version_added_during_t
         "version 2's answers under number 3"
     );
 }
+
+#[test]
+fn late_labels_toml_loses_accuracy_to_a_population_shift_labels_hours_later() {
+    let scenario = shipped("late_labels.toml");
+    assert!(scenario.play_time().unwrap() < Duration::from_secs(80));
+    let start = parse_rfc3339("2026-02-02T08:00:00Z").unwrap();
+    let shift = start + 90 * MINUTE;
+    let (memory, truth) = play(scenario, 5 * MINUTE);
+    let delays = memory.label_delays();
+    assert!(delays
+        .iter()
+        .all(|d| (120 * MINUTE..=150 * MINUTE).contains(d)));
+    // The world's accuracy of the predictions made before and after the
+    // shift (labeled or not).
+    let world = |from: i64, until: i64| {
+        let (classified, right) = truth
+            .windows
+            .iter()
+            .filter(|w| w.window_start >= from && w.window_end <= until)
+            .fold((0, 0), |(n, r), w| {
+                (n + w.counts.classified, r + w.counts.classified_right)
+            });
+        right as f64 / classified as f64
+    };
+    let (before, after) = (world(start, shift), world(shift, i64::MAX));
+    println!("late_labels.toml: accuracy before {before:.4}, after {after:.4}");
+    assert!((before - 0.86).abs() <= 0.02, "before the shift: {before}");
+    assert!((after - 0.78).abs() <= 0.02, "after the shift: {after}");
+    // No label of a window after the shift arrives within the run's 3 hours.
+    assert!(memory
+        .labels()
+        .all(|l| l.event_time >= start + 120 * MINUTE));
+}

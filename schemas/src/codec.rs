@@ -70,7 +70,7 @@ avro_record!(
 /// The schema files shipped in `schemas/`, by file name, and the earlier
 /// versions of them (`schemas/history/`) so that records written before an
 /// upgrade (a compacted topic keeps them) still decode.
-pub const BUILTIN_SCHEMAS: [(&str, &str); 5] = [
+pub const BUILTIN_SCHEMAS: [(&str, &str); 6] = [
     (
         "prediction_event.avsc",
         include_str!("../prediction_event.avsc"),
@@ -87,6 +87,10 @@ pub const BUILTIN_SCHEMAS: [(&str, &str); 5] = [
     (
         "history/window_metrics.v1.avsc",
         include_str!("../history/window_metrics.v1.avsc"),
+    ),
+    (
+        "history/window_metrics.v2.avsc",
+        include_str!("../history/window_metrics.v2.avsc"),
     ),
 ];
 

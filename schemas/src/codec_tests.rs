@@ -127,6 +127,19 @@ fn window_metrics() -> WindowMetrics {
             current_missing: 1,
             current_unseen: 4,
         }],
+        accuracy_estimated: Some(0.86),
+        accuracy_estimated_lower: Some(0.8),
+        accuracy_estimated_upper: Some(0.92),
+        precision_estimated: Some(0.7),
+        recall_estimated: Some(0.6),
+        f1_estimated: Some(0.65),
+        calibration_source: "validation".into(),
+        calibration_ece: Some(0.01),
+        outcomes_by_prediction_window: vec![PredictionWindowOutcomes {
+            window_start: 1_763_999_940_000,
+            labeled: 80,
+            correct: 70,
+        }],
     }
 }
 
@@ -349,19 +362,45 @@ fn ten_thousand_random_byte_strings_give_typed_errors_and_no_panic() {
 fn window_records_written_before_the_status_and_unseen_fields_still_decode() {
     // The window above as the first schema wrote it: no `status`, no
     // `current_unseen`.
-    let mut old = serde_json::to_value(window_metrics()).unwrap();
+    let mut old = without_estimates(window_metrics());
     let feature = old["drift"][0].as_object_mut().unwrap();
     feature.remove("status");
     feature.remove("current_unseen");
-    let v1: Schema = BUILTIN_SCHEMAS[4].1.parse().unwrap();
-    let mut bytes = vec![0xC3, 0x01];
-    bytes.extend_from_slice(v1.rabin_fingerprint());
-    let config = &mut serde_avro_fast::ser::SerializerConfig::new(&v1);
-    bytes.extend(serde_avro_fast::to_datum_vec(&old, config).unwrap());
-    let decoded: WindowMetrics = WriterSchemas::builtin().decode(&bytes).unwrap();
+    let decoded = decode_as_written_by(BUILTIN_SCHEMAS[4].1, &old);
     assert_eq!(decoded.drift[0].status, "ok");
     assert_eq!(decoded.drift[0].current_unseen, 0);
     assert_eq!(decoded.drift[0].feature, window_metrics().drift[0].feature);
+}
+
+#[test]
+fn window_records_written_before_the_estimates_still_decode() {
+    let decoded = decode_as_written_by(BUILTIN_SCHEMAS[5].1, &without_estimates(window_metrics()));
+    assert_eq!(decoded.accuracy_estimated, None);
+    assert_eq!(decoded.calibration_source, "");
+    assert!(decoded.outcomes_by_prediction_window.is_empty());
+    assert_eq!(decoded.accuracy, window_metrics().accuracy);
+}
+
+/// `window` as JSON without the fields CBPE added.
+fn without_estimates(window: WindowMetrics) -> serde_json::Value {
+    let mut old = serde_json::to_value(window).unwrap();
+    let fields = old.as_object_mut().unwrap();
+    fields.retain(|name, _| {
+        !name.contains("_estimated")
+            && !name.starts_with("calibration_")
+            && name != "outcomes_by_prediction_window"
+    });
+    old
+}
+
+/// Decodes `record` as a single object written with `schema`.
+fn decode_as_written_by(schema: &str, record: &serde_json::Value) -> WindowMetrics {
+    let schema: Schema = schema.parse().unwrap();
+    let mut bytes = vec![0xC3, 0x01];
+    bytes.extend_from_slice(schema.rabin_fingerprint());
+    let config = &mut serde_avro_fast::ser::SerializerConfig::new(&schema);
+    bytes.extend(serde_avro_fast::to_datum_vec(record, config).unwrap());
+    WriterSchemas::builtin().decode(&bytes).unwrap()
 }
 
 #[test]

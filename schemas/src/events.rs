@@ -230,6 +230,45 @@ pub struct WindowMetrics {
     pub share_drifted: f64,
     /// Per-feature drift, drifted first.
     pub drift: Vec<FeatureDriftResult>,
+    /// CBPE's estimated accuracy of the window's predictions.
+    #[serde(default)]
+    pub accuracy_estimated: Option<f64>,
+    /// Lower end of its band.
+    #[serde(default)]
+    pub accuracy_estimated_lower: Option<f64>,
+    /// Upper end of its band.
+    #[serde(default)]
+    pub accuracy_estimated_upper: Option<f64>,
+    /// Estimated precision of the positive class.
+    #[serde(default)]
+    pub precision_estimated: Option<f64>,
+    /// Estimated recall of the positive class.
+    #[serde(default)]
+    pub recall_estimated: Option<f64>,
+    /// Estimated F1 of the positive class.
+    #[serde(default)]
+    pub f1_estimated: Option<f64>,
+    /// validation, labeled_windows or none ("" without an estimate).
+    #[serde(default)]
+    pub calibration_source: String,
+    /// Held-out ECE of the probabilities the estimate used.
+    #[serde(default)]
+    pub calibration_ece: Option<f64>,
+    /// Outcomes labeled in this window, by the window of their prediction.
+    #[serde(default)]
+    pub outcomes_by_prediction_window: Vec<PredictionWindowOutcomes>,
+}
+
+/// Outcomes labeled in a window, of predictions made in the window
+/// starting at `window_start` (schema `io.mlobs.PredictionWindowOutcomes`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PredictionWindowOutcomes {
+    /// Start of the prediction window (ms).
+    pub window_start: i64,
+    /// Classifications labeled.
+    pub labeled: i64,
+    /// Of those, right.
+    pub correct: i64,
 }
 
 fn tested_ok() -> String {

@@ -12,7 +12,8 @@ pub mod time;
 pub use codec::{encode, AvroRecord, DecodeError, EncodeError, Encoder, WriterSchemas};
 pub use events::{
     AlertEvent, AlertEvidence, AlertStatus, FeatureDriftResult, FeatureValue, GroundTruthEvent,
-    Outcome, PredictionError, PredictionEvent, ResourceUsage, Severity, WindowMetrics,
+    Outcome, PredictionError, PredictionEvent, PredictionWindowOutcomes, ResourceUsage, Severity,
+    WindowMetrics,
 };
 pub use logger::{Logged, LoggerConfig, LoggerError, LoggerStats, PredictionLogger};
 

@@ -145,6 +145,24 @@ impl Logistic {
         &self.classes[usize::from(self.probability(value) >= 0.5)]
     }
 
+    /// How the model does on labeled `examples`: per example, the class it
+    /// predicts, the probability it gives that class, and whether the
+    /// label agrees (what a CBPE calibration is fitted from).
+    pub fn outcomes(&self, examples: &[Example]) -> Vec<(String, f64, bool)> {
+        examples
+            .iter()
+            .map(|example| {
+                let p = self.probability(|name| example.features.get(name));
+                let predicted = &self.classes[usize::from(p >= 0.5)];
+                (
+                    predicted.clone(),
+                    p.max(1.0 - p),
+                    *predicted == example.label,
+                )
+            })
+            .collect()
+    }
+
     /// Class names, negative first.
     pub fn classes(&self) -> &[String; 2] {
         &self.classes

@@ -3,7 +3,7 @@
 use mlobs_pipeline::baselines;
 use mlobs_pipeline::replay::{replay, ReplayRange};
 use mlobs_pipeline::sinks::Sinks;
-use mlobs_pipeline::windows::WindowView;
+use mlobs_pipeline::windows::views;
 use mlobs_pipeline::Config;
 use mlobs_schemas::time::parse_rfc3339;
 
@@ -47,6 +47,5 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
     let sinks = Sinks::history_only(config)?;
     let range = ReplayRange { from, to };
     let results = replay(config, baselines, &sinks, range, &args.group)?;
-    let windows: Vec<WindowView> = results.iter().map(WindowView::from).collect();
-    print_windows(&windows, args.format)
+    print_windows(&views(&results), args.format)
 }

@@ -1,6 +1,6 @@
 //! `mlobs windows`: window results read back from the window-metrics topic.
 
-use mlobs_pipeline::windows::{read_all, WindowView};
+use mlobs_pipeline::windows::{read_all, views, WindowView};
 use mlobs_pipeline::Config;
 
 use crate::bad_input::time_arg;
@@ -26,13 +26,14 @@ pub fn execute(config: &Config, args: Args) -> anyhow::Result<()> {
         .map(|t| time_arg("--since", t))
         .transpose()?;
     let schemas = config.writer_schemas()?;
-    let windows: Vec<WindowView> =
-        read_all(&config.kafka, &config.kafka.topics.window_metrics, &schemas)?
-            .iter()
-            .filter(|w| args.model.as_ref().is_none_or(|m| *m == w.model))
-            .filter(|w| since.is_none_or(|s| w.window_start >= s))
-            .map(WindowView::from)
-            .collect();
+    let all = read_all(&config.kafka, &config.kafka.topics.window_metrics, &schemas)?;
+    let windows: Vec<WindowView> = views(&all)
+        .into_iter()
+        .zip(&all)
+        .filter(|(_, w)| args.model.as_ref().is_none_or(|m| *m == w.model))
+        .filter(|(_, w)| since.is_none_or(|s| w.window_start >= s))
+        .map(|(view, _)| view)
+        .collect();
     print_windows(&windows, args.format)
 }
 
@@ -60,6 +61,7 @@ pub fn print_windows(windows: &[WindowView], format: Format) -> anyhow::Result<(
                 w.predictions.to_string(),
                 w.labeled.to_string(),
                 number(w.accuracy.map(|a| a * 100.0), 1),
+                number(w.accuracy_estimated.map(|a| a * 100.0), 1),
                 number(w.latency_p95_ms, 1),
                 w.errors.values().sum::<i64>().to_string(),
                 if w.complete {
@@ -83,6 +85,7 @@ pub fn print_windows(windows: &[WindowView], format: Format) -> anyhow::Result<(
             "PREDICTIONS",
             "LABELED",
             "ACCURACY%",
+            "ESTIMATED%",
             "P95_MS",
             "ERRORS",
             "COMPLETE",

@@ -52,6 +52,7 @@ pub fn window_checks(
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(accuracy(window, thresholds));
+    checks.extend(estimated_accuracy(window, thresholds));
     checks.extend(feature_drift(window, thresholds));
     checks.extend(dataset_drift(window, dataset_share));
     if window.predictions > 0 {
@@ -115,6 +116,44 @@ fn accuracy(window: &WindowMetrics, t: &AlertThresholds) -> Option<Check> {
         t.min_accuracy * 100.0,
         window.labeled
     );
+    Some(c)
+}
+
+/// Breached when the whole band of the estimate is below the SLO: one
+/// window's estimate wobbles by its band, and a rule that fired on the
+/// wobble would page on every healthy model near its SLO.
+fn estimated_accuracy(window: &WindowMetrics, t: &AlertThresholds) -> Option<Check> {
+    let estimate = window
+        .accuracy_estimated
+        .filter(|_| window.predictions as u64 >= t.min_labeled)?;
+    let upper = window.accuracy_estimated_upper.unwrap_or(estimate);
+    let mut c = check(
+        RuleId::AccuracyEstimated,
+        upper < t.min_accuracy,
+        "accuracy_estimated",
+        estimate,
+        t.min_accuracy,
+    );
+    let relation = if c.breached {
+        "below"
+    } else {
+        "not surely below"
+    };
+    c.summary = format!(
+        "v{} estimated accuracy {:.1}% (band up to {:.1}%) is {relation} the {:.1}% SLO, from the confidences of {} predictions before their labels",
+        window.version,
+        estimate * 100.0,
+        upper * 100.0,
+        t.min_accuracy * 100.0,
+        window.predictions
+    );
+    c.details = BTreeMap::from([
+        ("accuracy_estimated_upper".to_string(), format!("{upper}")),
+        (
+            "calibration_source".to_string(),
+            window.calibration_source.clone(),
+        ),
+    ]);
     Some(c)
 }
 

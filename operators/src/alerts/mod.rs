@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 pub enum RuleId {
     /// Accuracy below the SLO.
     AccuracySlo,
+    /// Accuracy estimated from the confidences (CBPE) surely below the
+    /// SLO, before the labels can say so.
+    AccuracyEstimated,
     /// A version significantly less accurate than the champion.
     VersionRegression,
     /// Drift on a critical feature.
@@ -46,8 +49,9 @@ pub enum RuleId {
 
 impl RuleId {
     /// Every rule, in the order they are evaluated.
-    pub const ALL: [RuleId; 9] = [
+    pub const ALL: [RuleId; 10] = [
         RuleId::AccuracySlo,
+        RuleId::AccuracyEstimated,
         RuleId::VersionRegression,
         RuleId::FeatureDrift,
         RuleId::DatasetDrift,
@@ -62,6 +66,7 @@ impl RuleId {
     pub fn name(self) -> &'static str {
         match self {
             RuleId::AccuracySlo => "accuracy_slo",
+            RuleId::AccuracyEstimated => "accuracy_estimated",
             RuleId::VersionRegression => "version_regression",
             RuleId::FeatureDrift => "feature_drift",
             RuleId::DatasetDrift => "dataset_drift",

@@ -88,6 +88,46 @@ fn accuracy_slo_fires_on_the_second_bad_window_and_resolves_after_two_good_ones(
     assert_eq!(fired.source, "stream");
 }
 
+/// Window `i` of version 1 whose predictions' accuracy is estimated at
+/// `estimate`, with a band of 0.02 either side, before any label.
+fn estimated(i: i64, estimate: f64) -> WindowMetrics {
+    WindowMetrics {
+        accuracy_estimated: Some(estimate),
+        accuracy_estimated_lower: Some(estimate - 0.02),
+        accuracy_estimated_upper: Some(estimate + 0.02),
+        ..window("1", i, 1000, 0, 0.0)
+    }
+}
+
+#[test]
+fn accuracy_estimated_fires_when_the_whole_band_is_below_the_slo() {
+    let mut alerts = ModelAlerts::new("churn");
+    // 0.94 +- 0.02 may still meet the 95% SLO: no breach.
+    let windows = [
+        estimated(0, 0.94),
+        estimated(1, 0.94),
+        estimated(2, 0.90),
+        estimated(3, 0.90),
+        estimated(4, 0.96),
+        estimated(5, 0.96),
+    ];
+    let events = run(&mut alerts, &windows, Some("1"));
+    assert_eq!(
+        rules(&events),
+        [
+            ("accuracy_estimated", AlertStatus::Firing, 3),
+            ("accuracy_estimated", AlertStatus::Resolved, 5),
+        ]
+    );
+    assert!(
+        events[0]
+            .summary
+            .contains("estimated accuracy 90.0% (band up to 92.0%)"),
+        "{}",
+        events[0].summary
+    );
+}
+
 #[test]
 fn a_window_with_too_few_labels_breaks_the_streak() {
     let mut alerts = ModelAlerts::new("churn");

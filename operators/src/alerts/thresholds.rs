@@ -13,10 +13,11 @@ pub struct AlertThresholds {
     /// pages nor un-pages); also the empty windows after which an alert of
     /// a version without traffic resolves.
     pub for_windows: u32,
-    /// `accuracy_slo`: the SLO.
+    /// `accuracy_slo`, `accuracy_estimated`: the SLO.
     pub min_accuracy: f64,
     /// `accuracy_slo`, `version_regression`: a window with fewer labels says
-    /// too little about accuracy to count.
+    /// too little about accuracy to count (`accuracy_estimated`: fewer
+    /// predictions).
     pub min_labeled: u64,
     /// `version_regression`: how far (as a fraction, 0.02 = 2 points) below
     /// the champion a version may be before it regressed...

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::counts::LabeledCounts;
 use super::isotonic::Isotonic;
 
 /// Folds of the check whether calibrating helps (NannyML: 10 splits).
@@ -81,6 +82,41 @@ impl Calibration {
             None => confidence,
         }
         .clamp(0.0, 1.0)
+    }
+
+    /// The calibration learned from binned outcomes (a baseline's
+    /// validation predictions, or recent labeled windows).
+    pub fn fit_counts(counts: &LabeledCounts) -> Self {
+        Self::fit(&counts.to_labeled())
+    }
+
+    /// What was measured, over all classes: the ECEs weighted by each
+    /// class's samples; `applied` when any class's map is. `None` without
+    /// samples.
+    pub fn summary(&self) -> Option<CalibrationReport> {
+        let samples: u64 = self.classes.values().map(|c| c.report.samples).sum();
+        if samples == 0 {
+            return None;
+        }
+        let weighted = |f: fn(&CalibrationReport) -> f64| {
+            self.classes
+                .values()
+                .map(|c| c.report.samples as f64 * f(&c.report))
+                .sum::<f64>()
+                / samples as f64
+        };
+        Some(CalibrationReport {
+            samples,
+            ece_raw: weighted(|r| r.ece_raw),
+            ece_calibrated: weighted(|r| {
+                if r.applied {
+                    r.ece_calibrated
+                } else {
+                    r.ece_raw
+                }
+            }),
+            applied: self.classes.values().any(|c| c.report.applied),
+        })
     }
 
     /// What was measured per class.

@@ -3,70 +3,17 @@
 //! so the expected accuracy is their mean, and for a binary classifier the
 //! expected confusion matrix gives precision, recall and F1.
 //!
-//! A window keeps counts of confidences per predicted class in 1,000 bins
-//! (`ConfidenceCounts`, which merge across partitions like the other
-//! sketches), so the calibration is applied when the window is evaluated
-//! and a newer calibration needs no replay.
-
-use std::collections::BTreeMap;
+//! A window keeps counts of confidences per predicted class
+//! ([`ConfidenceCounts`]), so the calibration is applied when the window
+//! is evaluated and a newer calibration needs no replay.
 
 use serde::{Deserialize, Serialize};
 
 use super::calibration::Calibration;
+use super::counts::ConfidenceCounts;
 
-/// Bins of the confidence in [0, 1]: a bin's centre is within 0.0005 of
-/// any confidence in it, far below the estimate's own uncertainty.
-pub const BINS: u16 = 1000;
 /// Half-width of the band in standard deviations (NannyML's 3).
 pub const BAND_SIGMAS: f64 = 3.0;
-
-/// Confidences seen per predicted class, binned.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConfidenceCounts {
-    /// Predicted class -> bin -> predictions.
-    classes: BTreeMap<String, BTreeMap<u16, u64>>,
-}
-
-impl ConfidenceCounts {
-    /// Counts one prediction of `class` at `confidence` (ignored when not a
-    /// probability).
-    pub fn add(&mut self, class: &str, confidence: f64) {
-        if !(0.0..=1.0).contains(&confidence) {
-            return;
-        }
-        let bin = ((confidence * f64::from(BINS)) as u16).min(BINS - 1);
-        let bins = match self.classes.get_mut(class) {
-            Some(bins) => bins,
-            None => self.classes.entry(class.to_string()).or_default(),
-        };
-        *bins.entry(bin).or_default() += 1;
-    }
-
-    /// Folds `other` in (another partition's counts of the same window).
-    pub fn merge(&mut self, other: &ConfidenceCounts) {
-        for (class, bins) in &other.classes {
-            let mine = self.classes.entry(class.clone()).or_default();
-            for (bin, n) in bins {
-                *mine.entry(*bin).or_default() += n;
-            }
-        }
-    }
-
-    /// Predictions counted.
-    pub fn total(&self) -> u64 {
-        self.classes.values().flat_map(|b| b.values()).sum()
-    }
-
-    /// (class, bin centre, predictions) for every non-empty bin.
-    fn bins(&self) -> impl Iterator<Item = (&str, f64, f64)> {
-        self.classes.iter().flat_map(|(class, bins)| {
-            bins.iter().map(move |(bin, n)| {
-                let centre = (f64::from(*bin) + 0.5) / f64::from(BINS);
-                (class.as_str(), centre, *n as f64)
-            })
-        })
-    }
-}
 
 /// What CBPE estimates for one window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -108,6 +55,7 @@ pub fn estimate(
     // Expected counts of the positive class's confusion matrix.
     let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
     for (class, centre, count) in counts.bins() {
+        let count = count as f64;
         let p = calibration.probability_correct(class, centre);
         n += count;
         correct += count * p;
@@ -148,10 +96,10 @@ mod tests {
     fn the_estimate_is_the_mean_probability_of_being_right() {
         let mut counts = ConfidenceCounts::default();
         for _ in 0..300 {
-            counts.add("yes", 0.9);
+            counts.add("yes", 0.9, 1);
         }
         for _ in 0..100 {
-            counts.add("no", 0.7);
+            counts.add("no", 0.7, 1);
         }
         let e = estimate(&counts, &Calibration::default(), Some("yes")).unwrap();
         // Bin centres: 0.9005 and 0.7005.
@@ -164,21 +112,6 @@ mod tests {
         assert!((binary.precision - tp / (tp + fp)).abs() < 1e-12);
         assert!((binary.recall - tp / (tp + fn_)).abs() < 1e-12);
         assert!((binary.f1 - 2.0 * tp / (2.0 * tp + fp + fn_)).abs() < 1e-12);
-    }
-
-    #[test]
-    fn counts_merge_as_if_counted_together() {
-        let mut parts = [ConfidenceCounts::default(), ConfidenceCounts::default()];
-        let mut both = ConfidenceCounts::default();
-        for i in 0..1000 {
-            let (class, confidence) = (["x", "y"][i % 2], (i % 97) as f64 / 96.0);
-            parts[usize::from(i % 3 == 0)].add(class, confidence);
-            both.add(class, confidence);
-        }
-        let [mut a, b] = parts;
-        a.merge(&b);
-        assert_eq!(a, both);
-        assert_eq!(both.total(), 1000);
         assert!(estimate(&ConfidenceCounts::default(), &Calibration::default(), None).is_none());
     }
 }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use mlobs_operators::baseline::Baseline;
+use mlobs_operators::baseline::{Baseline, Validation};
 use mlobs_operators::drift::dataset::Reference;
 use mlobs_operators::stage1::FeatureSpecs;
 
@@ -28,6 +28,8 @@ pub struct VersionBaseline {
     pub specs: FeatureSpecs,
     /// What stage 2 tests against.
     pub reference: Reference,
+    /// The version's validation outcomes: CBPE's first calibration.
+    pub validation: Option<Validation>,
 }
 
 /// Every known baseline by (model, version): an immutable snapshot (clones
@@ -84,6 +86,7 @@ impl Baselines {
         let prepared = VersionBaseline {
             specs: Arc::new(specs),
             reference: Reference::from_baseline(baseline),
+            validation: baseline.validation.clone(),
         };
         self.by_version
             .insert((model.to_string(), version.to_string()), Arc::new(prepared));

@@ -3,6 +3,7 @@
 
 pub mod alerting;
 pub mod champions;
+pub mod estimates;
 pub mod runner;
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use mlobs_operators::drift::dataset::window_drift;
 use mlobs_operators::drift::{DriftOptions, FeatureDrift};
 use mlobs_operators::metrics::SumCount;
 use mlobs_operators::stage2::WindowResult;
-use mlobs_schemas::{AlertEvent, FeatureDriftResult, WindowMetrics};
+use mlobs_schemas::{AlertEvent, FeatureDriftResult, PredictionWindowOutcomes, WindowMetrics};
 
 use crate::baselines::{LiveBaselines, VersionBaseline};
 use crate::dead_letters::DeadLetter;
@@ -20,6 +21,7 @@ use crate::sinks::clickhouse::rows::{Emitted, EmittedDrift};
 use crate::sinks::clickhouse::writer::HistoryWriter;
 use crate::sinks::Metrics;
 use crate::{Config, PipelineError};
+use estimates::Estimates;
 
 /// The published form of a window result; drift is tested when the version
 /// has a baseline and the window has predictions (a window holding only
@@ -80,6 +82,16 @@ pub fn window_metrics(
         drift: report
             .map(|r| r.features.iter().map(feature_result).collect())
             .unwrap_or_default(),
+        outcomes_by_prediction_window: m
+            .outcomes_by_prediction_window
+            .iter()
+            .map(|(start, tally)| PredictionWindowOutcomes {
+                window_start: *start,
+                labeled: tally.labeled as i64,
+                correct: tally.correct as i64,
+            })
+            .collect(),
+        ..WindowMetrics::default()
     }
 }
 
@@ -90,7 +102,7 @@ pub fn publish(
     outbox: &mut Outbox,
     config: &Config,
     baselines: &LiveBaselines,
-    options: &DriftOptions,
+    (options, estimates): (&DriftOptions, &mut Estimates),
     results: &[WindowResult],
 ) -> Result<Vec<WindowMetrics>, PipelineError> {
     let mut published = Vec::with_capacity(results.len());
@@ -101,7 +113,8 @@ pub fn publish(
             baselines.saw(model, version);
         }
         let baseline = current.get(model, version);
-        let metrics = window_metrics(result, baseline.as_deref(), options);
+        let mut metrics = window_metrics(result, baseline.as_deref(), options);
+        estimates.apply(result, baseline.as_deref(), &mut metrics);
         let payload =
             mlobs_schemas::encode(&metrics).map_err(|e| PipelineError::Stopped(e.to_string()))?;
         let key = format!(

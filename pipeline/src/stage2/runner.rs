@@ -17,6 +17,7 @@ use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 
 use super::alerting::Alerting;
 use super::champions::Champions;
+use super::estimates::Estimates;
 use super::{publish, record};
 use crate::baselines::LiveBaselines;
 use crate::group::{claims::Identity, watch, Membership};
@@ -153,6 +154,7 @@ fn evaluate(
     let mut history = sinks.history_writer(shutdown);
     let mut outbox = Outbox::new(crate::kafka::producer(&config.kafka)?, shutdown.clone());
     let options = DriftOptions::default();
+    let mut estimates = Estimates::new(sinks.metrics.clone());
     let mut alerting = Alerting::new(config, options.dataset_share)?;
     let champions = Champions::start(config, shutdown);
     let started = Instant::now();
@@ -221,7 +223,13 @@ fn evaluate(
             }
             let mut published = Vec::new();
             for (partition, completed) in &results {
-                let windows = publish(&mut outbox, config, baselines, &options, completed)?;
+                let windows = publish(
+                    &mut outbox,
+                    config,
+                    baselines,
+                    (&options, &mut estimates),
+                    completed,
+                )?;
                 if let Some(alerting) = alerting.as_mut() {
                     alerting.evaluate(*partition, &windows, &|model| champions.get(model));
                 }

@@ -88,16 +88,19 @@ impl Output for Memory {
 
 /// The truth recounted from the events with the pipeline's attribution: a
 /// prediction in the window of its time, a label (labeled, correct when equal
-/// to the prediction) in the window of the label's time.
+/// to the prediction) in the window of the label's time. `classified_right`
+/// cannot be recounted and is 0 (see [`recountable`]).
 pub fn recount(memory: &Memory, window_ms: i64) -> Truth {
     let window = |t: i64| t.div_euclid(window_ms) * window_ms;
-    let mut counts: BTreeMap<(i64, String, String), [u64; 3]> = BTreeMap::new();
+    let mut counts: BTreeMap<(i64, String, String), [u64; 4]> = BTreeMap::new();
     let mut by_id: HashMap<&str, &PredictionEvent> = HashMap::new();
     for p in memory.predictions() {
         by_id.insert(&p.prediction_id, p);
-        counts
+        let c = counts
             .entry((window(p.event_time), p.model.clone(), p.version.clone()))
-            .or_default()[0] += 1;
+            .or_default();
+        c[0] += 1;
+        c[3] += u64::from(p.error.is_none());
     }
     for l in memory.labels() {
         let p = by_id[l.prediction_id.as_str()];
@@ -110,7 +113,7 @@ pub fn recount(memory: &Memory, window_ms: i64) -> Truth {
     let windows = counts
         .into_iter()
         .map(
-            |((start, model, version), [predictions, labeled, correct])| WindowTruth {
+            |((start, model, version), [predictions, labeled, correct, classified])| WindowTruth {
                 model,
                 version,
                 window_start: start,
@@ -119,11 +122,24 @@ pub fn recount(memory: &Memory, window_ms: i64) -> Truth {
                     predictions,
                     labeled,
                     correct,
+                    classified,
+                    // Not in the events: the world's true class of an
+                    // unlabeled prediction is known to the simulator only.
+                    classified_right: 0,
                 },
             },
         )
         .collect();
     Truth { windows }
+}
+
+/// `truth` without what a recount cannot know (`classified_right`).
+pub fn recountable(truth: &Truth) -> Truth {
+    let mut truth = truth.clone();
+    for window in &mut truth.windows {
+        window.counts.classified_right = 0;
+    }
+    truth
 }
 
 /// A shipped scenario file, unpaced for tests.

@@ -23,7 +23,7 @@ pub const TABLES: [&str; 8] = [
 /// and ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so [`migrate`]
 /// adds each one that `system.columns` lacks. The schema's CREATE
 /// statements already have them.
-pub const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
+pub const ADDED_COLUMNS: [(&str, &str, &str); 17] = [
     (
         "feature_drift",
         "status",
@@ -60,6 +60,46 @@ pub const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
         "feature_drift",
         "current_unseen",
         "Int64 DEFAULT 0 AFTER current_missing",
+    ),
+    (
+        "window_metrics",
+        "accuracy_estimated",
+        "Nullable(Float64) AFTER share_drifted",
+    ),
+    (
+        "window_metrics",
+        "accuracy_estimated_lower",
+        "Nullable(Float64) AFTER accuracy_estimated",
+    ),
+    (
+        "window_metrics",
+        "accuracy_estimated_upper",
+        "Nullable(Float64) AFTER accuracy_estimated_lower",
+    ),
+    (
+        "window_metrics",
+        "precision_estimated",
+        "Nullable(Float64) AFTER accuracy_estimated_upper",
+    ),
+    (
+        "window_metrics",
+        "recall_estimated",
+        "Nullable(Float64) AFTER precision_estimated",
+    ),
+    (
+        "window_metrics",
+        "f1_estimated",
+        "Nullable(Float64) AFTER recall_estimated",
+    ),
+    (
+        "window_metrics",
+        "calibration_source",
+        "String DEFAULT '' AFTER f1_estimated",
+    ),
+    (
+        "window_metrics",
+        "calibration_ece",
+        "Nullable(Float64) AFTER calibration_source",
     ),
 ];
 

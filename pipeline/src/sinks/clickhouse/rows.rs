@@ -249,6 +249,14 @@ pub struct WindowRow<'a> {
     gpu_utilization_mean: Option<f64>,
     dataset_drift: u8,
     share_drifted: f64,
+    accuracy_estimated: Option<f64>,
+    accuracy_estimated_lower: Option<f64>,
+    accuracy_estimated_upper: Option<f64>,
+    precision_estimated: Option<f64>,
+    recall_estimated: Option<f64>,
+    f1_estimated: Option<f64>,
+    calibration_source: &'a str,
+    calibration_ece: Option<f64>,
     updated_ms: i64,
 }
 
@@ -284,6 +292,14 @@ impl<'a> WindowRow<'a> {
             gpu_utilization_mean: w.gpu_utilization_mean,
             dataset_drift: u8::from(w.dataset_drift),
             share_drifted: w.share_drifted,
+            accuracy_estimated: w.accuracy_estimated,
+            accuracy_estimated_lower: w.accuracy_estimated_lower,
+            accuracy_estimated_upper: w.accuracy_estimated_upper,
+            precision_estimated: w.precision_estimated,
+            recall_estimated: w.recall_estimated,
+            f1_estimated: w.f1_estimated,
+            calibration_source: &w.calibration_source,
+            calibration_ece: w.calibration_ece,
             updated_ms,
         }
     }

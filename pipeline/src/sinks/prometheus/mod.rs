@@ -7,6 +7,7 @@
 //! are set by stage 2 from the newest window result of each series.
 
 mod agent;
+mod estimates;
 mod model;
 mod runtime;
 pub mod server;
@@ -37,6 +38,7 @@ pub struct Metrics {
     pub(super) confidence: HistogramVec,
     pub(super) errors: IntCounterVec,
     pub(super) accuracy: GaugeVec,
+    pub(super) estimates: estimates::EstimateGauges,
     pub(super) drift_score: GaugeVec,
     pub(super) drifted: GaugeVec,
     pub(super) monitored: GaugeVec,
@@ -143,6 +145,7 @@ impl Metrics {
                 "Accuracy of the newest window with at least the accuracy rule's min_labeled outcomes (100 by default).",
                 &series(&[]),
             ),
+            estimates: estimates::EstimateGauges::new(|name, help| gauge(name, help, &SERIES)),
             drift_score: gauge(
                 "model_feature_drift_score",
                 "Drift score of a feature in the newest window (method: the test that decided).",

@@ -59,6 +59,7 @@ impl Metrics {
         {
             self.accuracy.with_label_values(&series).set(accuracy);
         }
+        self.observe_estimate(&series, w);
         if w.drift.is_empty() {
             return;
         }
