@@ -281,3 +281,37 @@ fn feature_distributions_compare_current_with_the_baseline() {
     assert!((base.missing_rate - 1.0 / 3.0).abs() < 1e-12);
     assert_eq!(d.baseline_source.as_deref(), Some("baselines.dir"));
 }
+
+#[test]
+fn the_estimate_sits_beside_the_labels_of_the_same_predictions() {
+    let (_db, tools, rows) = setup();
+    let windows = support::estimate_windows("churn", &rows);
+    let answer = tools
+        .estimate_performance("churn", None, "1h")
+        .expect("estimate");
+    assert_eq!(answer.versions.len(), 2);
+    for v in &answer.versions {
+        let of_version: Vec<&Row> = rows.iter().filter(|r| r.version == v.version).collect();
+        let labeled: Vec<&&Row> = of_version.iter().filter(|r| !r.failed).collect();
+        let right = labeled.iter().filter(|r| r.correct).count();
+        assert_eq!(v.predictions, of_version.len() as u64);
+        assert!((v.accuracy_estimated - 0.95).abs() < 1e-9, "{v:?}");
+        assert!(
+            v.accuracy_estimated_upper < 0.96,
+            "windows together: a narrower band"
+        );
+        assert_eq!(v.labeled, labeled.len() as u64);
+        let realized = right as f64 / labeled.len() as f64;
+        assert!((v.accuracy_realized.unwrap() - realized).abs() < 1e-12);
+        let of_version = windows
+            .iter()
+            .filter(|w| w["version"] == v.version.as_str());
+        assert_eq!(v.windows.len(), of_version.count());
+        assert_eq!(v.calibration_source, "validation");
+        assert_eq!(v.labels_agree, Some(v.version == "1"), "{v:?}");
+    }
+    let e = tools
+        .estimate_performance("churn", None, "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z")
+        .unwrap_err();
+    assert!(e.to_string().contains("estimated accuracy"), "{e}");
+}

@@ -163,6 +163,14 @@ fn a_population_shift_is_estimated_before_its_labels_as_closely_as_nannyml_does(
     let before = before.iter().sum::<f64>() / before.len() as f64;
     for at in [shift, shift + WINDOW] {
         let w = seen[&at];
+        eprintln!(
+            "estimated accuracy before the shift {before:.4}; window {} {:.4} (band {:.4}-{:.4}), {} of its predictions labeled",
+            format_rfc3339(at),
+            w["accuracy_estimated"].as_f64().unwrap(),
+            w["accuracy_estimated_lower"].as_f64().unwrap(),
+            w["accuracy_estimated_upper"].as_f64().unwrap(),
+            w["predictions_labeled"]
+        );
         assert_eq!(w["predictions_labeled"], 0, "no label yet: {w:#}");
         assert_eq!(w["calibration_source"], "validation", "{w:#}");
         let estimate = w["accuracy_estimated"].as_f64().unwrap();
@@ -243,6 +251,25 @@ fn an_input_the_model_cannot_see_keeps_the_estimate_high_until_the_labels_disagr
         .map(|(_, w)| w)
         .collect();
     assert!(after.len() >= 15, "{}", after.len());
+    let mean = |values: Vec<f64>| values.iter().sum::<f64>() / values.len() as f64;
+    let at = |w: &&Value| parse_rfc3339(w["window_start"].as_str().unwrap()).unwrap();
+    eprintln!(
+        "after the change: estimated {:.4}, world {:.4}, labels {:.4} (means over {} windows)",
+        mean(
+            after
+                .iter()
+                .map(|w| w["accuracy_estimated"].as_f64().unwrap())
+                .collect()
+        ),
+        mean(after.iter().map(|w| world[&at(w)]).collect()),
+        mean(
+            after
+                .iter()
+                .filter_map(|w| w["accuracy_realized"].as_f64())
+                .collect()
+        ),
+        after.len()
+    );
     for w in &after {
         let at = parse_rfc3339(w["window_start"].as_str().unwrap()).unwrap();
         let estimate = w["accuracy_estimated"].as_f64().unwrap();

@@ -82,6 +82,10 @@ fn good_calls(tools: &Tools, incident: &str) -> Vec<(Value, Value)> {
             json!({"name": "get_incident", "arguments": {"incident_id": incident}}),
             to(tools.get_incident(Some(incident), None)),
         ),
+        (
+            json!({"name": "estimate_performance", "arguments": {"model_name": "churn", "time_window": RANGE}}),
+            to(tools.estimate_performance("churn", None, RANGE)),
+        ),
     ]
 }
 

@@ -1,7 +1,8 @@
 //! `make bench` for the operators: prints medians of repeated runs.
 //!
 //! - stage-1 chain (validate + join + metrics + sketches) on one core, with
-//!   20 numeric and 5 categorical features per prediction;
+//!   20 numeric and 5 categorical features per prediction, with and
+//!   without confidences (the cost of CBPE's counting);
 //! - drift evaluation of one window of 25 features against a baseline.
 
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ use std::time::{Duration, Instant};
 use mlobs_operators::drift::dataset::{window_drift, Reference};
 use mlobs_operators::drift::DriftOptions;
 use mlobs_operators::sketch::FeatureSketch;
-use mlobs_operators::stage1::{Stage1, Stage1Config};
+use mlobs_operators::stage1::{FeatureSpecs, Stage1, Stage1Config};
 use mlobs_operators::window::Windows;
+use mlobs_schemas::{GroundTruthEvent, PredictionEvent};
 use mlobs_testkit::workload::{baseline, stage1_config, stream, CATEGORICAL, NUMERIC};
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -21,8 +23,51 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// Events per second of the stage-1 chain over `predictions` and their
+/// `labels` (one run, from a fresh state).
+fn chain_rate(
+    predictions: &[PredictionEvent],
+    labels: &[GroundTruthEvent],
+    specs: &FeatureSpecs,
+) -> f64 {
+    let mut stage = Stage1::new(stage1_config());
+    stage.set_specs("bench", "1", specs.clone());
+    stage.set_specs("bench", "2", specs.clone());
+    let started = Instant::now();
+    let mut next_label = 0;
+    let mut closed = 0;
+    for (i, p) in predictions.iter().enumerate() {
+        black_box(stage.on_prediction(p).unwrap());
+        while next_label < labels.len() && labels[next_label].event_time <= p.event_time {
+            black_box(stage.on_label(&labels[next_label]).unwrap());
+            next_label += 1;
+        }
+        if i % 1_000 == 0 {
+            closed += stage.advance().len();
+        }
+    }
+    for l in &labels[next_label..] {
+        black_box(stage.on_label(l).unwrap());
+    }
+    closed += stage.flush().len();
+    black_box(closed);
+    (predictions.len() + labels.len()) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The chain with confidences (CBPE counts every classification in its
+/// window and every outcome by confidence and by prediction window) and,
+/// run by run in turn, the same events without them: the difference is
+/// what CBPE costs the chain (with the confidence histogram and mean,
+/// which are older and cheaper, in it too).
 fn stage1_chain() {
     let (predictions, labels) = stream(200_000);
+    let without: Vec<PredictionEvent> = predictions
+        .iter()
+        .map(|p| PredictionEvent {
+            confidence: None,
+            ..p.clone()
+        })
+        .collect();
     let baseline = baseline(20_000);
     let specs: BTreeMap<_, _> = baseline
         .features
@@ -30,40 +75,24 @@ fn stage1_chain() {
         .map(|n| (n.clone(), baseline.spec(n).unwrap()))
         .collect();
     let specs = Arc::new(specs);
-    let config = stage1_config();
     let events = predictions.len() + labels.len();
-    let mut rates = Vec::new();
-    for _ in 0..5 {
-        let mut stage = Stage1::new(config);
-        stage.set_specs("bench", "1", specs.clone());
-        stage.set_specs("bench", "2", specs.clone());
-        let started = Instant::now();
-        let mut next_label = 0;
-        let mut closed = 0;
-        for (i, p) in predictions.iter().enumerate() {
-            black_box(stage.on_prediction(p).unwrap());
-            while next_label < labels.len() && labels[next_label].event_time <= p.event_time {
-                black_box(stage.on_label(&labels[next_label]).unwrap());
-                next_label += 1;
-            }
-            if i % 1_000 == 0 {
-                closed += stage.advance().len();
-            }
-        }
-        for l in &labels[next_label..] {
-            black_box(stage.on_label(l).unwrap());
-        }
-        closed += stage.flush().len();
-        rates.push(events as f64 / started.elapsed().as_secs_f64());
-        black_box(closed);
+    let (mut rates, mut rates_without) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        rates.push(chain_rate(&predictions, &labels, &specs));
+        rates_without.push(chain_rate(&without, &labels, &specs));
     }
     let (min, max) = (
         rates.iter().cloned().fold(f64::MAX, f64::min),
         rates.iter().cloned().fold(0.0, f64::max),
     );
+    let (with, bare) = (median(rates), median(rates_without));
     println!(
-        "stage1 chain ({NUMERIC} numeric + {CATEGORICAL} categorical features, join, metrics): {:.0} events/s median of 5 (min {min:.0}, max {max:.0}), {events} events per run",
-        median(rates)
+        "stage1 chain ({NUMERIC} numeric + {CATEGORICAL} categorical features, join, metrics): {with:.0} events/s median of 7 (min {min:.0}, max {max:.0}), {events} events per run"
+    );
+    println!(
+        "stage1 chain without confidences (no CBPE counting): {bare:.0} events/s median of 7; CBPE's counting costs {:.1}% of the chain's rate ({:.0} ns per event)",
+        (1.0 - with / bare) * 100.0,
+        (1.0 / with - 1.0 / bare) * 1e9
     );
 }
 

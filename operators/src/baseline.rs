@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cbpe::counts::{LabeledCounts, Tally};
 use crate::labels::Labels;
+use crate::limits::Limits;
 use crate::sketch::{CategoricalSpec, FeatureSpec, NumericSpec};
 use crate::stats::cdf::PiecewiseCdf;
 use crate::stats::moments::{Moments, Summary};
@@ -71,7 +72,12 @@ impl Validation {
     ) -> Self {
         let mut counts = LabeledCounts::default();
         for (class, confidence, correct) in outcomes {
-            counts.add(&class, confidence, Tally::of(correct));
+            counts.add(
+                &class,
+                confidence,
+                Tally::of(correct),
+                Limits::default().max_classes,
+            );
         }
         Validation {
             positive_class,

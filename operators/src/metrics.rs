@@ -192,7 +192,11 @@ impl MetricsPartial {
             self.confidence.add(confidence);
             self.confidence_sum.add(Some(confidence));
             if let (None, Outcome::Class(class)) = (&event.error, &event.prediction) {
-                self.confidences.add(class, confidence, 1);
+                capped.classes +=
+                    u64::from(
+                        self.confidences
+                            .add(class, confidence, 1, limits.max_classes),
+                    );
             }
         }
         self.latency.add(event.latency_ms);
@@ -313,17 +317,21 @@ impl MetricsPartial {
     pub fn add_labeled_classification(
         &mut self,
         prediction_window: i64,
-        predicted: &str,
-        confidence: Option<f64>,
+        (predicted, confidence): (&str, Option<f64>),
         correct: bool,
+        limits: &Limits,
     ) {
         *self
             .outcomes_by_prediction_window
             .entry(prediction_window)
             .or_default() += Tally::of(correct);
         if let Some(confidence) = confidence {
-            self.labeled_confidences
-                .add(predicted, confidence, Tally::of(correct));
+            self.labeled_confidences.add(
+                predicted,
+                confidence,
+                Tally::of(correct),
+                limits.max_classes,
+            );
         }
     }
 

@@ -477,9 +477,9 @@ impl Stage1 {
             if let Scored::Classes { predicted, .. } = scored {
                 partial.add_labeled_classification(
                     windows.start_of(prediction_time),
-                    predicted,
-                    confidence,
+                    (predicted, confidence),
                     scored.is_correct(),
+                    &self.config.limits,
                 );
             }
             partial.add_outcome(scored, &self.config.limits, &mut self.capped);

@@ -66,7 +66,7 @@ fn the_estimate_tracks_the_realized_accuracy_as_nannyml_does() {
         let mut correct = 0;
         for &(score, label) in chunk {
             let prediction = labeled(score, label);
-            counts.add(&prediction.predicted, prediction.confidence, 1);
+            counts.add(&prediction.predicted, prediction.confidence, 1, 10);
             correct += usize::from(prediction.correct);
         }
         let e = estimate(&counts, &calibration, Some("1")).unwrap();

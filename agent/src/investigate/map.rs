@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::reason::evidence::{
-    Accuracy as Counts, ErrorEvidence, FeatureEvidence, LabelEvidence, LatencyEvidence,
-    NumericSummary, Role, Symptom, VersionEvidence,
+    Accuracy as Counts, ErrorEvidence, EstimateEvidence, FeatureEvidence, LabelEvidence,
+    LatencyEvidence, NumericSummary, Role, Symptom, VersionEvidence,
 };
 use crate::tools::accuracy::Accuracy;
 use crate::tools::alerts::Alerts;
 use crate::tools::distribution::{Distribution, Side};
 use crate::tools::drift::Drift;
+use crate::tools::estimate::PerformanceEstimate;
 use crate::tools::latency::LatencyAndErrors;
 use crate::tools::resources::{ResourceUsage, UsageBucket};
 
@@ -219,6 +220,47 @@ pub fn labels(before: Option<&Accuracy>, during: &Accuracy) -> Option<LabelEvide
         delay_p50_s_before: delay_before.unwrap_or(0.0),
         delay_p50_s: delay.or(delay_before).unwrap_or(0.0),
         ..LabelEvidence::default()
+    })
+}
+
+/// The estimate of every version together, before and during: the
+/// predictions-weighted mean, and the during band with the versions'
+/// variances added.
+pub fn estimate(
+    before: Option<&PerformanceEstimate>,
+    during: &PerformanceEstimate,
+) -> Option<EstimateEvidence> {
+    let pooled = |e: &PerformanceEstimate| {
+        let n: f64 = e.versions.iter().map(|v| v.predictions as f64).sum();
+        (n > 0.0).then(|| {
+            let mean = e
+                .versions
+                .iter()
+                .map(|v| v.predictions as f64 * v.accuracy_estimated)
+                .sum::<f64>()
+                / n;
+            let variance = e
+                .versions
+                .iter()
+                .map(|v| {
+                    (v.predictions as f64 * (v.accuracy_estimated_upper - v.accuracy_estimated))
+                        .powi(2)
+                })
+                .sum::<f64>();
+            (mean, variance.sqrt() / n)
+        })
+    };
+    let (during_mean, half_band) = pooled(during)?;
+    let verdicts: Vec<bool> = during
+        .versions
+        .iter()
+        .filter_map(|v| v.labels_agree)
+        .collect();
+    Some(EstimateEvidence {
+        before: before.and_then(pooled).map(|(mean, _)| mean),
+        during: during_mean,
+        during_half_band: half_band,
+        labels_agree: (!verdicts.is_empty()).then(|| verdicts.iter().all(|a| *a)),
     })
 }
 

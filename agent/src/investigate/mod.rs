@@ -74,6 +74,15 @@ pub fn gather(
     let features = version_features(&at, model);
     ev.versions = map::versions(before.as_ref(), &during, &aliases, &features);
     ev.labels = map::labels(before.as_ref(), &during);
+    if let Some(estimated) = ok(
+        at.estimate_performance(model, None, &during_range),
+        "estimate",
+    ) {
+        let before = before_range
+            .as_deref()
+            .and_then(|r| ok(at.estimate_performance(model, None, r), "estimate before"));
+        ev.estimate = map::estimate(before.as_ref(), &estimated);
+    }
 
     if let Some(drift) = ok(at.detect_data_drift(model, None), "drift") {
         let distributions: Vec<_> = drift

@@ -28,9 +28,10 @@ Models are named `name`, `name:version` or `name@alias`; a time_window is a span
 ending now (`1h`, `30m`, `7d`) or an RFC 3339 range `START/END`. Answers are JSON \
 with units and the range covered; a bad argument is a tool error saying what exists.";
 
-/// The names of the tools served, in the order of the issue.
-pub const TOOL_NAMES: [&str; 12] = [
+/// The names of the tools served, in the order of the issues.
+pub const TOOL_NAMES: [&str; 13] = [
     "get_model_accuracy",
+    "estimate_performance",
     "detect_data_drift",
     "query_inference_logs",
     "compare_model_versions",

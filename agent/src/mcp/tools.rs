@@ -24,7 +24,7 @@ use mlobs_pipeline::Config;
 use crate::tools::logs::Filters;
 use crate::tools::{ToolError, Tools};
 
-/// `get_model_accuracy` arguments.
+/// `get_model_accuracy` and `estimate_performance` arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AccuracyArgs {
     /// The model: a name, `name:version` or `name@alias` (e.g. `churn@champion`).
@@ -166,6 +166,19 @@ impl DiagnosisServer {
     ) -> Result<CallToolResult, ErrorData> {
         answer(&self.tools, move |t| {
             t.get_model_accuracy(&a.model_name, a.version.as_deref(), &a.time_window)
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Accuracy a model's predictions should have, from their calibrated confidences (CBPE), per version over a time window, with its band, estimated precision/recall/F1 of binary models, the calibration used, and beside it the accuracy of the labels that arrived so far (labels_agree false: the relation between inputs and labels changed). Use it before labels arrive, or when they are late."
+    )]
+    async fn estimate_performance(
+        &self,
+        Parameters(a): Parameters<AccuracyArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(&self.tools, move |t| {
+            t.estimate_performance(&a.model_name, a.version.as_deref(), &a.time_window)
         })
         .await
     }

@@ -38,6 +38,9 @@ pub struct Evidence {
     /// Label coverage and delay of the model.
     #[serde(default)]
     pub labels: Option<LabelEvidence>,
+    /// Accuracy estimated from the confidences (CBPE), which needs no label.
+    #[serde(default)]
+    pub estimate: Option<EstimateEvidence>,
     /// Where each kind of fact came from, quoted in evidence lines.
     #[serde(default)]
     pub sources: Sources,
@@ -257,6 +260,21 @@ pub struct LabelEvidence {
     pub started_at_ms: Option<i64>,
 }
 
+/// The accuracy CBPE estimated for the model's predictions (all versions
+/// together, weighted by predictions), before and during the incident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EstimateEvidence {
+    /// Estimated accuracy before (none without a "before").
+    pub before: Option<f64>,
+    /// Estimated accuracy during.
+    pub during: f64,
+    /// Half-width of the band of `during` (3 standard deviations).
+    pub during_half_band: f64,
+    /// Whether the labels that arrived during agree with it (none
+    /// without labels).
+    pub labels_agree: Option<bool>,
+}
+
 /// The `source` quoted in each kind of evidence line; the tools set the
 /// table or series they actually read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,6 +294,8 @@ pub struct Sources {
     pub resources: String,
     /// Label coverage and delay.
     pub labels: String,
+    /// The accuracy estimated from confidences.
+    pub estimate: String,
 }
 
 impl Default for Sources {
@@ -288,6 +308,7 @@ impl Default for Sources {
             latency: "clickhouse:window_metrics".into(),
             resources: "prometheus:resources".into(),
             labels: "clickhouse:window_metrics".into(),
+            estimate: "clickhouse:window_metrics".into(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod distribution;
 pub mod drift;
 mod error;
+pub mod estimate;
 pub mod incident;
 pub mod latency;
 pub mod logs;

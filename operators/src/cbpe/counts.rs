@@ -1,7 +1,9 @@
 //! Confidences counted per predicted class in 1,000 bins: the form in
 //! which windows carry what CBPE needs. Counts merge across partitions
-//! exactly, like the other sketches, and stay small (a class has at most
-//! 1,000 bins whatever the traffic).
+//! exactly, like the other sketches, and stay small whatever the traffic:
+//! in memory a class is 1,000 tallies (counting one is an index), on the
+//! wire only its non-empty bins; classes beyond the limits' `max_classes`
+//! count as one.
 //!
 //! Two tallies use the same bins: a window's predictions
 //! ([`ConfidenceCounts`], what the estimate is computed from) and its
@@ -14,6 +16,7 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 
 use super::calibration::Labeled;
+use crate::limits::capped_key;
 
 /// Bins of the confidence in [0, 1]: a bin's centre is within 0.0005 of
 /// any confidence in it, far below the estimate's own uncertainty.
@@ -21,9 +24,50 @@ pub const BINS: u16 = 1000;
 
 /// Something counted per (class, bin).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Binned<T> {
-    /// Predicted class -> bin -> tally.
-    classes: BTreeMap<String, BTreeMap<u16, T>>,
+#[serde(bound = "T: Copy + Default + PartialEq + Serialize + serde::de::DeserializeOwned")]
+pub struct Binned<T: Copy + Default + PartialEq> {
+    /// Predicted class -> tally per bin.
+    classes: BTreeMap<String, Bins<T>>,
+}
+
+/// The tallies of one class: dense in memory (counting is an index, the
+/// stage-1 chain's hot path), the non-empty bins only on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Vec<(u16, T)>", from = "Vec<(u16, T)>")]
+#[serde(bound = "T: Copy + Default + PartialEq + Serialize + serde::de::DeserializeOwned")]
+struct Bins<T: Copy + Default + PartialEq>(Vec<T>);
+
+impl<T: Copy + Default + PartialEq> Default for Bins<T> {
+    fn default() -> Self {
+        Bins(vec![T::default(); usize::from(BINS)])
+    }
+}
+
+impl<T: Copy + Default + PartialEq> From<Bins<T>> for Vec<(u16, T)> {
+    fn from(bins: Bins<T>) -> Self {
+        bins.non_empty().collect()
+    }
+}
+
+impl<T: Copy + Default + PartialEq> From<Vec<(u16, T)>> for Bins<T> {
+    fn from(sparse: Vec<(u16, T)>) -> Self {
+        let mut bins = Bins::default();
+        for (bin, tally) in sparse.into_iter().filter(|(bin, _)| *bin < BINS) {
+            bins.0[usize::from(bin)] = tally;
+        }
+        bins
+    }
+}
+
+impl<T: Copy + Default + PartialEq> Bins<T> {
+    fn non_empty(&self) -> impl Iterator<Item = (u16, T)> + '_ {
+        let empty = T::default();
+        self.0
+            .iter()
+            .enumerate()
+            .filter(move |(_, tally)| **tally != empty)
+            .map(|(bin, tally)| (bin as u16, *tally))
+    }
 }
 
 /// Predictions per (predicted class, confidence bin).
@@ -75,26 +119,31 @@ fn centre(bin: u16) -> f64 {
     (f64::from(bin) + 0.5) / f64::from(BINS)
 }
 
-impl<T: AddAssign + Default + Copy> Binned<T> {
+impl<T: AddAssign + Default + Copy + PartialEq> Binned<T> {
     /// Adds `tally` at (`class`, `confidence`); ignored when the
-    /// confidence is not a probability.
-    pub fn add(&mut self, class: &str, confidence: f64, tally: T) {
+    /// confidence is not a probability. A class beyond the first
+    /// `max_classes` counts as [`crate::limits::OTHER`]; returns whether it did.
+    pub fn add(&mut self, class: &str, confidence: f64, tally: T, max_classes: usize) -> bool {
         let Some(bin) = bin_of(confidence) else {
-            return;
+            return false;
         };
-        let bins = match self.classes.get_mut(class) {
-            Some(bins) => bins,
-            None => self.classes.entry(class.to_string()).or_default(),
+        let (bins, capped) = match self.classes.get_mut(class) {
+            Some(bins) => (bins, false),
+            None => {
+                let (key, capped) = capped_key(&self.classes, class, max_classes);
+                (self.classes.entry(key.to_string()).or_default(), capped)
+            }
         };
-        *bins.entry(bin).or_default() += tally;
+        bins.0[usize::from(bin)] += tally;
+        capped
     }
 
     /// Folds `other` in (another partition's, or another window's).
     pub fn merge(&mut self, other: &Binned<T>) {
         for (class, bins) in &other.classes {
             let mine = self.classes.entry(class.clone()).or_default();
-            for (bin, tally) in bins {
-                *mine.entry(*bin).or_default() += *tally;
+            for (bin, tally) in bins.non_empty() {
+                mine.0[usize::from(bin)] += tally;
             }
         }
     }
@@ -107,8 +156,8 @@ impl<T: AddAssign + Default + Copy> Binned<T> {
     /// (class, bin centre, tally) for every non-empty bin.
     pub fn bins(&self) -> impl Iterator<Item = (&str, f64, T)> {
         self.classes.iter().flat_map(|(class, bins)| {
-            bins.iter()
-                .map(move |(bin, tally)| (class.as_str(), centre(*bin), *tally))
+            bins.non_empty()
+                .map(move |(bin, tally)| (class.as_str(), centre(bin), tally))
         })
     }
 }
@@ -116,7 +165,7 @@ impl<T: AddAssign + Default + Copy> Binned<T> {
 impl ConfidenceCounts {
     /// Predictions counted.
     pub fn total(&self) -> u64 {
-        self.classes.values().flat_map(|b| b.values()).sum()
+        self.classes.values().flat_map(|b| b.0.iter()).sum()
     }
 }
 
@@ -124,7 +173,7 @@ impl LabeledCounts {
     /// Outcomes counted.
     pub fn total(&self) -> Tally {
         let mut total = Tally::default();
-        for tally in self.classes.values().flat_map(|b| b.values()) {
+        for tally in self.classes.values().flat_map(|b| b.0.iter()) {
             total += *tally;
         }
         total
@@ -157,8 +206,8 @@ mod tests {
         let mut both = ConfidenceCounts::default();
         for i in 0..1000 {
             let (class, confidence) = (["x", "y"][i % 2], (i % 97) as f64 / 96.0);
-            parts[usize::from(i % 3 == 0)].add(class, confidence, 1);
-            both.add(class, confidence, 1);
+            parts[usize::from(i % 3 == 0)].add(class, confidence, 1, 10);
+            both.add(class, confidence, 1, 10);
         }
         let [mut a, b] = parts;
         a.merge(&b);
@@ -170,10 +219,10 @@ mod tests {
     fn what_is_not_a_probability_is_not_counted() {
         let mut counts = ConfidenceCounts::default();
         for confidence in [-0.1, 1.5, f64::NAN] {
-            counts.add("x", confidence, 1);
+            counts.add("x", confidence, 1, 10);
         }
         assert!(counts.is_empty());
-        counts.add("x", 1.0, 1);
+        counts.add("x", 1.0, 1, 10);
         assert_eq!(counts.bins().next(), Some(("x", 0.9995, 1)));
     }
 
@@ -181,7 +230,7 @@ mod tests {
     fn outcomes_unfold_into_labeled_predictions() {
         let mut labeled = LabeledCounts::default();
         for correct in [true, true, false] {
-            labeled.add("yes", 0.8, Tally::of(correct));
+            labeled.add("yes", 0.8, Tally::of(correct), 10);
         }
         let total = labeled.total();
         assert_eq!((total.labeled, total.correct), (3, 2));

@@ -35,11 +35,11 @@ pub struct Estimate {
 /// Expected precision, recall and F1 of the positive class.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BinaryEstimate {
-    /// E[TP] / (E[TP] + E[FP]).
+    /// `E[TP] / (E[TP] + E[FP])`.
     pub precision: f64,
-    /// E[TP] / (E[TP] + E[FN]).
+    /// `E[TP] / (E[TP] + E[FN])`.
     pub recall: f64,
-    /// 2 E[TP] / (2 E[TP] + E[FP] + E[FN]).
+    /// `2 E[TP] / (2 E[TP] + E[FP] + E[FN])`.
     pub f1: f64,
 }
 
@@ -96,10 +96,10 @@ mod tests {
     fn the_estimate_is_the_mean_probability_of_being_right() {
         let mut counts = ConfidenceCounts::default();
         for _ in 0..300 {
-            counts.add("yes", 0.9, 1);
+            counts.add("yes", 0.9, 1, 10);
         }
         for _ in 0..100 {
-            counts.add("no", 0.7, 1);
+            counts.add("no", 0.7, 1, 10);
         }
         let e = estimate(&counts, &Calibration::default(), Some("yes")).unwrap();
         // Bin centres: 0.9005 and 0.7005.

@@ -7,7 +7,7 @@ const MINUTE: i64 = 60_000;
 fn outcomes(confidence: f64, n: u64, right: u64) -> LabeledCounts {
     let mut counts = LabeledCounts::default();
     for i in 0..n {
-        counts.add("yes", confidence, Tally::of(i < right));
+        counts.add("yes", confidence, Tally::of(i < right), 10);
     }
     counts
 }
@@ -17,7 +17,7 @@ fn outcomes(confidence: f64, n: u64, right: u64) -> LabeledCounts {
 fn window(n: u64, confidence: f64, labeled: (i64, u64, u64)) -> MetricsPartial {
     let mut metrics = MetricsPartial::default();
     for _ in 0..n {
-        metrics.confidences.add("yes", confidence, 1);
+        metrics.confidences.add("yes", confidence, 1, 10);
     }
     let (made, count, right) = labeled;
     if count > 0 {

@@ -7,6 +7,9 @@
 //! not significant (one-sided two-proportion test, p >= 0.01), or nothing
 //! else explains it. Failed predictions never get labels, so a coverage
 //! fall that errors account for is the errors' doing, not the labels'.
+//! The accuracy estimated from the confidences (CBPE) needs no label: when
+//! it held, the model looks healthy and the hypothesis is strong; when it
+//! fell, or the labels that came disagree with it, something else changed.
 
 use super::super::evidence::{Accuracy, Evidence};
 use super::super::hypothesis::{
@@ -18,6 +21,8 @@ use crate::reason::category::Category;
 pub const MAX_COVERAGE_RATIO: f64 = 0.5;
 /// A median delay at least this many times its level before is a delay.
 pub const MIN_DELAY_RATIO: f64 = 2.0;
+/// The estimated accuracy moved less than this (or its band) has held.
+pub const MIN_ESTIMATE_CHANGE: f64 = 0.01;
 
 /// Labeled and correct predictions of all versions, before and during.
 fn pooled(ev: &Evidence) -> (Accuracy, Accuracy) {
@@ -114,6 +119,7 @@ pub fn delayed(ev: &Evidence) -> Hypothesis {
             );
         }
     }
+    weigh_the_estimate(&mut h, ev);
     let failed: f64 = ev.errors.iter().map(|e| e.count).sum::<u64>() as f64;
     let served: u64 = ev
         .errors
@@ -142,4 +148,50 @@ pub fn delayed(ev: &Evidence) -> Hypothesis {
         h.weaken(0.3, "labels slowed after the first alert fired");
     }
     h
+}
+
+/// What the confidences say while the labels are late: an estimate that
+/// held (within its band) says the model is healthy and the accuracy alert
+/// is the labels' doing; one that fell says something else changed too.
+/// Labels that arrived and disagree with the estimate say the same.
+fn weigh_the_estimate(h: &mut Hypothesis, ev: &Evidence) {
+    let Some(e) = ev.estimate else {
+        return;
+    };
+    let Some(before) = e.before else {
+        return;
+    };
+    let margin = e.during_half_band.max(MIN_ESTIMATE_CHANGE);
+    let line = |claim: String| {
+        EvidenceLine::new(
+            claim,
+            "accuracy_estimated",
+            e.during,
+            Some(before),
+            &ev.sources.estimate,
+        )
+    };
+    if e.during < before - margin {
+        h.weaken(
+            0.5,
+            format!(
+                "the accuracy estimated from the confidences (CBPE) fell too, {} -> {}: the predictions changed, not only the labels",
+                pct(before),
+                pct(e.during)
+            ),
+        );
+    } else if e.labels_agree == Some(false) {
+        h.weaken(
+            0.5,
+            "the labels that did arrive disagree with the accuracy estimated from the confidences: the relation between inputs and labels changed",
+        );
+    } else {
+        h.score = h.score.max(0.9);
+        h.support.push(line(format!(
+            "the accuracy estimated from the confidences (CBPE) holds, {} -> {} (band +-{}): the model looks healthy while its labels are late",
+            pct(before),
+            pct(e.during),
+            pct(e.during_half_band)
+        )));
+    }
 }

@@ -45,8 +45,9 @@ pub fn score_all(ev: &Evidence) -> Vec<Hypothesis> {
 /// still explains `feature_drift`; GPU OOM never lowers accuracy, because a
 /// failed prediction gets no label, but it lowers label coverage).
 fn explains(category: Category) -> &'static [&'static str] {
-    const ACCURACY: [&str; 4] = [
+    const ACCURACY: [&str; 5] = [
         "accuracy_slo",
+        "accuracy_estimated",
         "version_regression",
         "feature_drift",
         "dataset_drift",
@@ -59,6 +60,7 @@ fn explains(category: Category) -> &'static [&'static str] {
         Category::ModelVersionBug => &["accuracy_slo", "version_regression"],
         Category::ModelSchemaMismatch => &[
             "accuracy_slo",
+            "accuracy_estimated",
             "version_regression",
             "feature_drift",
             "dataset_drift",

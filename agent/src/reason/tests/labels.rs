@@ -88,3 +88,59 @@ fn coverage_lost_to_failed_predictions_is_the_errors_doing() {
     assert_eq!(d.category, Category::InfraGpuOom);
     assert!(why(&d, Category::LabelsDelayed).contains("failed predictions get no label"));
 }
+
+/// `late_labels` with CBPE's estimate from `before` to `during` (band
+/// +-1.5 points) and, when labels arrived, whether they agree.
+fn with_estimate(before: f64, during: f64, labels_agree: Option<bool>) -> Evidence {
+    let mut ev = late_labels();
+    ev.estimate = Some(EstimateEvidence {
+        before: Some(before),
+        during,
+        during_half_band: 0.015,
+        labels_agree,
+    });
+    ev
+}
+
+#[test]
+fn an_estimate_that_holds_says_the_model_is_healthy_while_labels_are_late() {
+    let ev = with_estimate(0.962, 0.958, Some(true));
+    let d = diagnose(&ev);
+    assert_eq!(d.category, Category::LabelsDelayed);
+    assert!(d.confidence >= 0.9, "{}", d.confidence);
+    let line = d
+        .evidence
+        .iter()
+        .find(|l| l.metric == "accuracy_estimated")
+        .expect("the estimate is evidence");
+    assert_eq!(
+        line.claim,
+        "the accuracy estimated from the confidences (CBPE) holds, 96.2% -> 95.8% (band +-1.5%): the model looks healthy while its labels are late"
+    );
+    assert_eq!(line.source, "clickhouse:window_metrics");
+    assert_eq!(actions(&propose(&d, &ev)), [Action::WaitForLabels]);
+}
+
+#[test]
+fn an_estimate_that_fell_or_labels_that_disagree_weaken_late_labels() {
+    for (ev, objection) in [
+        (with_estimate(0.962, 0.90, None), "fell too, 96.2% -> 90.0%"),
+        (
+            with_estimate(0.962, 0.96, Some(false)),
+            "disagree with the accuracy estimated",
+        ),
+    ] {
+        let d = diagnose(&ev);
+        let h = d
+            .ranked
+            .iter()
+            .find(|h| h.category == Category::LabelsDelayed)
+            .unwrap();
+        assert!(h.score <= 0.45, "{}", h.score);
+        assert!(
+            h.against.iter().any(|a| a.contains(objection)),
+            "{:?}",
+            h.against
+        );
+    }
+}

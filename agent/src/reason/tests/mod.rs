@@ -14,8 +14,8 @@ mod none;
 use super::category::Category;
 use super::diagnosis::Diagnosis;
 use super::evidence::{
-    Accuracy, Evidence, FeatureEvidence, LabelEvidence, LatencyEvidence, NumericSummary, Role,
-    Symptom, VersionEvidence,
+    Accuracy, EstimateEvidence, Evidence, FeatureEvidence, LabelEvidence, LatencyEvidence,
+    NumericSummary, Role, Symptom, VersionEvidence,
 };
 use super::remedies::{Action, Remedy};
 
@@ -219,6 +219,7 @@ pub fn churn(versions: Vec<VersionEvidence>) -> Evidence {
             delay_p50_s: 124.0,
             started_at_ms: None,
         }),
+        estimate: None,
         sources: Default::default(),
     }
 }
