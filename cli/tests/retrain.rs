@@ -84,6 +84,28 @@ fn a_better_model_is_promoted_a_worse_one_waits_a_trigger_runs_once_and_a_failed
     ] {
         assert!(tags.contains(tag), "{tag} missing: {tags}");
     }
+    // The baseline carries the version's validation outcomes (its holdout
+    // predictions with their labels): what CBPE calibrates with first.
+    let registry = mlobs_registry::Registry::new(&mlflow_url()).unwrap();
+    let registered = registry.version(&model, "3").unwrap();
+    let uri = registered
+        .tag(mlobs_registry::baseline::URI_TAG)
+        .expect("the URI tag");
+    let profile = mlobs_operators::baseline::Baseline::from_json(
+        &mlobs_registry::baseline::fetch(&registry, uri).unwrap(),
+    )
+    .unwrap();
+    let validation = profile.validation.expect("validation outcomes");
+    let outcomes = validation.outcomes.total();
+    let holdout = run_metric(&mlflow, version, "holdout_rows");
+    assert_eq!(outcomes.labeled as f64, holdout, "one per holdout row");
+    let accuracy = outcomes.correct as f64 / outcomes.labeled as f64;
+    let holdout_accuracy = run_metric(&mlflow, version, "holdout_accuracy");
+    assert!(
+        (accuracy - holdout_accuracy).abs() < 1e-9,
+        "{accuracy} vs {holdout_accuracy}"
+    );
+    assert_eq!(validation.positive_class.as_deref(), Some("churn"));
     let run = mlflow(format!(
         "runs/get?run_id={}",
         version["run_id"].as_str().unwrap()
@@ -227,4 +249,19 @@ fn privacy_mode_is_refused_with_what_to_do() {
         "{stderr}"
     );
     assert!(stderr.contains("mode = \"raw\""), "{stderr}");
+}
+
+/// Metric `name` of the run that registered `version`.
+fn run_metric(mlflow: &dyn Fn(String) -> Value, version: &Value, name: &str) -> f64 {
+    let run = mlflow(format!(
+        "runs/get?run_id={}",
+        version["run_id"].as_str().unwrap()
+    ));
+    run["run"]["data"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == name)
+        .and_then(|m| m["value"].as_f64())
+        .unwrap_or_else(|| panic!("metric {name} in {run}"))
 }

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cbpe::counts::{LabeledCounts, Tally};
+use crate::cbpe::validation::Validation;
 use crate::labels::Labels;
-use crate::limits::Limits;
 use crate::sketch::{CategoricalSpec, FeatureSpec, NumericSpec};
 use crate::stats::cdf::PiecewiseCdf;
 use crate::stats::moments::{Moments, Summary};
@@ -51,39 +50,6 @@ pub struct Baseline {
     /// from features alone (then the first labeled windows are used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
-}
-
-/// A version's validation predictions with their labels, binned.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Validation {
-    /// The positive class of a binary classifier (for the estimated
-    /// precision, recall and F1); absent for other classifiers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub positive_class: Option<String>,
-    /// Outcomes per predicted class and confidence bin.
-    pub outcomes: LabeledCounts,
-}
-
-impl Validation {
-    /// Bins (predicted class, confidence, correct) outcomes.
-    pub fn of(
-        positive_class: Option<String>,
-        outcomes: impl IntoIterator<Item = (String, f64, bool)>,
-    ) -> Self {
-        let mut counts = LabeledCounts::default();
-        for (class, confidence, correct) in outcomes {
-            counts.add(
-                &class,
-                confidence,
-                Tally::of(correct),
-                Limits::default().max_classes,
-            );
-        }
-        Validation {
-            positive_class,
-            outcomes: counts,
-        }
-    }
 }
 
 /// The profile of one feature.

@@ -12,66 +12,13 @@ use crate::sketch::{FeatureSketch, FeatureSpec, NumericSpec};
 use crate::stats::bins::BinCounts;
 use crate::stats::tdigest::TDigest;
 
+#[path = "metrics_sums.rs"]
+mod sums;
+pub use sums::{RegressionErrors, Resources, SumCount};
+
 /// Upper bin edges of the confidence histogram: 0.05, 0.10, ..., 0.95.
 pub fn confidence_edges() -> Vec<f64> {
     (1..20).map(|i| f64::from(i) * 0.05).collect()
-}
-
-/// Sum and count of one optional measurement.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct SumCount {
-    /// Sum of the values.
-    pub sum: f64,
-    /// How many values.
-    pub count: u64,
-}
-
-impl SumCount {
-    fn add(&mut self, value: Option<f64>) {
-        if let Some(v) = value.filter(|v| v.is_finite()) {
-            self.sum += v;
-            self.count += 1;
-        }
-    }
-
-    fn merge(&mut self, other: &SumCount) {
-        self.sum += other.sum;
-        self.count += other.count;
-    }
-}
-
-/// Resource usage sums.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Resources {
-    /// CPU time in milliseconds.
-    pub cpu_time_ms: SumCount,
-    /// GPU memory in megabytes.
-    pub gpu_memory_mb: SumCount,
-    /// GPU utilisation (fraction).
-    pub gpu_utilization: SumCount,
-}
-
-/// Error sums of regression outcomes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct RegressionErrors {
-    /// Scored outcomes.
-    pub count: u64,
-    /// Sum of |prediction - label|.
-    pub sum_abs: f64,
-    /// Sum of (prediction - label)^2.
-    pub sum_sq: f64,
-}
-
-impl RegressionErrors {
-    /// Mean absolute error.
-    pub fn mae(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum_abs / self.count as f64)
-    }
-
-    /// Root mean squared error.
-    pub fn rmse(&self) -> Option<f64> {
-        (self.count > 0).then(|| (self.sum_sq / self.count as f64).sqrt())
-    }
 }
 
 /// Metrics of one model version in one window (from one source or merged).

@@ -5,7 +5,7 @@
 //! before the last step touches the champion, so a job that fails midway
 //! leaves serving as it was.
 
-use mlobs_operators::baseline::Validation;
+use mlobs_operators::cbpe::validation::Validation;
 use mlobs_pipeline::config::RetrainConfig;
 use mlobs_pipeline::sinks::clickhouse::action_row::ActionRow;
 use mlobs_pipeline::sinks::clickhouse::{audit, ClickHouse};

@@ -1,7 +1,8 @@
 //! The baseline a retrained version is registered with: the profile of
 //! the rows it learned the world from, as `mlobs baseline build` makes one.
 
-use mlobs_operators::baseline::{Baseline, ColumnData, Validation};
+use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_operators::cbpe::validation::Validation;
 use mlobs_registry::baseline::Summary;
 use mlobs_schemas::FeatureValue;
 use mlobs_trainer::{kinds, Example, Kind};

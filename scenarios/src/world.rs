@@ -2,7 +2,8 @@
 //! data, and that data's profile kept as the version's baseline, ready to
 //! be played any number of times.
 
-use mlobs_operators::baseline::{Baseline, ColumnData, Validation};
+use mlobs_operators::baseline::{Baseline, ColumnData};
+use mlobs_operators::cbpe::validation::Validation;
 use mlobs_schemas::FeatureValue;
 use mlobs_trainer::{Example, Kind, Logistic};
 

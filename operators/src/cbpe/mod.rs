@@ -11,3 +11,4 @@ pub mod counts;
 pub mod estimate;
 pub mod isotonic;
 pub mod stream;
+pub mod validation;

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::calibration::Calibration;
 use super::counts::{LabeledCounts, Tally};
 use super::estimate::{estimate, Estimate, BAND_SIGMAS};
-use crate::baseline::Validation;
+use super::validation::Validation;
 use crate::metrics::MetricsPartial;
 
 /// Labeled outcomes before a calibration is learned from windows alone.

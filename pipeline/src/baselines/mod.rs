@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use mlobs_operators::baseline::{Baseline, Validation};
+use mlobs_operators::baseline::Baseline;
+use mlobs_operators::cbpe::validation::Validation;
 use mlobs_operators::drift::dataset::Reference;
 use mlobs_operators::stage1::FeatureSpecs;
 
