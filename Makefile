@@ -36,7 +36,10 @@ test: deps up  ## start the stack (with an empty broker), run every test against
 	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml):
 	# about a second, so they go first.
 	infra/prometheus/check-rules.sh test
-	MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+	# The Python SDK in its own cached virtualenv: its unit tests here (a few
+	# seconds); its byte compatibility and live-pipeline tests run in nextest.
+	sdk=$$(infra/pysdk/install.sh) && $$sdk -m pytest -q sdk/python/tests && \
+	MLOBS_PYSDK=$$sdk MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/check-stack.sh
 
 dashboards: deps  ## write infra/grafana/dashboards/*.json from the generator (crate mlobs-dashboards) after changing it

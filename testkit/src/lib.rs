@@ -143,15 +143,29 @@ pub fn payload(message: &OwnedMessage) -> &[u8] {
 /// The reference Python interpreter (scipy, numpy, pandas, pyarrow, mcp) that
 /// `make test` installs with infra/pyref/install.sh (override: MLOBS_PYREF).
 pub fn reference_python() -> std::path::PathBuf {
-    let path = std::env::var("MLOBS_PYREF")
-        .map(Into::into)
-        .unwrap_or_else(|_| {
-            let home = std::env::var("HOME").unwrap_or_default();
-            std::path::Path::new(&home).join(".cache/mlobs/pyref-7/bin/python")
-        });
+    cached_python("MLOBS_PYREF", "pyref-7", "infra/pyref/install.sh")
+}
+
+/// The Python SDK's interpreter (sdk/python installed in its own virtualenv)
+/// that `make test` prepares with infra/pysdk/install.sh (override:
+/// MLOBS_PYSDK).
+pub fn sdk_python() -> std::path::PathBuf {
+    cached_python("MLOBS_PYSDK", "pysdk-1", "infra/pysdk/install.sh")
+}
+
+/// The interpreter `variable` names, else the one of virtualenv `venv` in
+/// the tool cache, which `installer` makes.
+fn cached_python(variable: &str, venv: &str, installer: &str) -> std::path::PathBuf {
+    let path = std::env::var(variable).map(Into::into).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        std::path::Path::new(&home)
+            .join(".cache/mlobs")
+            .join(venv)
+            .join("bin/python")
+    });
     assert!(
         path.exists(),
-        "{} is missing: run `infra/pyref/install.sh` (make test does)",
+        "{} is missing: run `{installer}` (make test does)",
         path.display()
     );
     path
@@ -160,9 +174,15 @@ pub fn reference_python() -> std::path::PathBuf {
 /// Runs `script` with the reference Python, feeding `input` on stdin, and
 /// returns its stdout; panics with its stderr if it fails.
 pub fn run_reference_python(script: &std::path::Path, input: &str) -> String {
+    run_python(&reference_python(), script, input)
+}
+
+/// Runs `script` with the interpreter `python`, feeding `input` on stdin,
+/// and returns its stdout; panics with its stderr if it fails.
+pub fn run_python(python: &std::path::Path, script: &std::path::Path, input: &str) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(reference_python())
+    let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
