@@ -32,7 +32,10 @@ release: deps
 test: deps up  ## start the stack (with an empty broker), run every test against it, then check the stack scripts (ends with the stack down)
 	# tansu keeps every record forever and cannot delete one topic (its
 	# DeleteTopics deletes them all): each run starts from an empty broker.
-	$(STACK) reset kafka
+	# And from an empty registry: the agent reads the registered versions of
+	# a model (their features) by name, so a `churn` left by `make demo`
+	# changed the agent tests' diagnoses.
+	$(STACK) reset kafka mlflow
 	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml):
 	# about a second, so they go first.
 	infra/prometheus/check-rules.sh test
