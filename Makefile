@@ -29,20 +29,24 @@ build: deps
 release: deps
 	$(CARGO) build -j$(JOBS) --release -p mlobs-cli
 
-test: deps up  ## start the stack (with an empty broker), run every test against it, then check the stack scripts (ends with the stack down)
-	# tansu keeps every record forever and cannot delete one topic (its
-	# DeleteTopics deletes them all): each run starts from an empty broker.
-	# And from an empty registry: the agent reads the registered versions of
-	# a model (their features) by name, so a `churn` left by `make demo`
-	# changed the agent tests' diagnoses.
-	$(STACK) reset kafka mlflow
+test: deps up  ## start the stack, run every test against it (deleting the topics they make), then check the stack scripts (ends with the stack down)
+	# From an empty registry: the agent reads the registered versions of a
+	# model (their features) by name, so a `churn` left by `make demo`
+	# changed the agent tests' diagnoses. The broker keeps its topics: each
+	# test deletes its own, and the sweep below deletes any a killed test
+	# left.
+	$(STACK) reset mlflow
+	infra/kafka/sweep-topics.sh mark .mlobs-data/topics-before-test
 	# The alert rules' unit tests (promtool test rules, rules/tests/*.yml):
 	# about a second, so they go first.
 	infra/prometheus/check-rules.sh test
 	# The Python SDK in its own cached virtualenv: its unit tests here (a few
 	# seconds); its byte compatibility and live-pipeline tests run in nextest.
 	sdk=$$(infra/pysdk/install.sh) && $$sdk -m pytest -q sdk/python/tests && \
-	MLOBS_PYSDK=$$sdk MLOBS_PYREF=$$(infra/pyref/install.sh) $(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+	nextest=$$(infra/nextest/install.sh) && \
+	PATH="$${nextest:+$$nextest:}$$PATH" MLOBS_PYSDK=$$sdk MLOBS_PYREF=$$(infra/pyref/install.sh) \
+		$(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+	infra/kafka/sweep-topics.sh sweep .mlobs-data/topics-before-test
 	infra/check-stack.sh
 
 dashboards: deps  ## write infra/grafana/dashboards/*.json from the generator (crate mlobs-dashboards) after changing it
@@ -53,12 +57,8 @@ lint: deps    ## clippy with warnings as errors, formatting, promtool check rule
 	$(CARGO) fmt --all --check
 	infra/prometheus/check-rules.sh check
 
-bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through tansu with and without sinks, `mlobs drift` on 1M x 22 CSV and Parquet pairs beside the peers, and on 100k x 1,000
+bench: release up   ## benchmarks: operators and runtime in process, checkpoint volume and join expiry, ClickHouse inserts, end to end through Kafka with and without sinks, `mlobs drift` on 1M x 22 CSV and Parquet pairs beside the peers, and on 100k x 1,000
 	$(CARGO) bench -j$(JOBS) -p mlobs-operators -p mlobs-pipeline --bench operators --bench runtime --bench checkpoint --bench clickhouse_insert
-	# tansu slows down as its SQLite file grows (a plain consumer: 50k
-	# records/s on an empty broker, 6k after a day of tests): measure on an
-	# empty one.
-	$(STACK) reset kafka
 	bench/pipeline_e2e.sh
 	bench/drift_cli.sh
 

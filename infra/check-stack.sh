@@ -18,7 +18,7 @@ pids=$(cat "$MLOBS_DATA"/*/*.pid)
 for pid in $pids; do
     ! group_alive "$pid" || fail "processes of group $pid still run after down"
 done
-for port in 9092 8123 9090 9093 5000; do
+for port in 9092 9095 8123 9090 9093 5000; do
     ! port_in_use "$port" || fail "port $port still in use after down"
 done
 grep -Eq "^kafka +stopped" <<<"$("$STACK" status)" || fail "status does not say stopped"

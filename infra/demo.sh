@@ -7,10 +7,10 @@
 # terminal shows the timeline as it happens (`mlobs agent timeline
 # --follow`); every number comes from the run. Ends with `mlobs report`.
 #
-# Each run starts from an empty broker and an empty registry (tansu keeps
-# records forever and its DeleteTopics deletes every topic; MLflow numbers
-# versions from 1 per model, and the story has versions 1 and 2), and keeps
-# its history in a ClickHouse database of its own. Its config is written
+# Each run has topics of its own (the previous demo's are deleted) and
+# starts from an empty registry (MLflow numbers versions from 1 per model,
+# and the story has versions 1 and 2), and keeps its history in a
+# ClickHouse database of its own. Its config is written
 # to .mlobs-data/demo/mlobs.toml for exploring afterwards:
 #   target/release/mlobs --config .mlobs-data/demo/mlobs.toml agent incidents
 # The stack, the pipeline and the agent keep running afterwards (Prometheus
@@ -40,7 +40,6 @@ changelog = "$run.changelog"
 window_metrics = "$run.window-metrics"
 alerts = "$run.alerts"
 alert_state = "$run.alert-state"
-claims = "$run.claims"
 incidents = "$run.incidents"
 agent_actions = "$run.agent-actions"
 [kafka.groups]
@@ -83,10 +82,12 @@ significance = 0.05
 TOML
 export MLOBS_CONFIG="$demo/mlobs.toml"
 # A previous demo's processes stop first (they hold the metrics ports and
-# read the broker and the registry that are reset next).
+# read the topics and the registry that go next).
 stop_service demo-agent
 stop_service demo
-"$INFRA_DIR/stack.sh" reset kafka mlflow
+"$INFRA_DIR/stack.sh" reset mlflow
+(source "$INFRA_DIR/kafka/service.sh" && kafka_java org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "127.0.0.1:$PORT" --delete --if-exists --topic 'demo-.*' >/dev/null)
 "$MLOBS" topics create >/dev/null
 "$MLOBS" clickhouse migrate >/dev/null
 

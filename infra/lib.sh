@@ -10,32 +10,15 @@ MLOBS_CACHE="${MLOBS_CACHE:-$HOME/.cache/mlobs}"
 # Everything a running stack writes lives under this one folder.
 MLOBS_DATA="${MLOBS_DATA:-$REPO_DIR/.mlobs-data}"
 mkdir -p "$MLOBS_CACHE" "$MLOBS_DATA"
-# The broker (infra/kafka/install.sh), cached per version and build profile.
-TANSU_VERSION=0.6.0
-TANSU_ROOT="$MLOBS_CACHE/tansu-$TANSU_VERSION-o1"
+# Apache Kafka (infra/kafka/install.sh): the jars of infra/kafka/pom.xml,
+# cached per version and per pom (a changed pom installs afresh).
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$INFRA_DIR/kafka/pom.xml")
+KAFKA_ROOT="$MLOBS_CACHE/kafka-$KAFKA_VERSION-$(sha256sum "$INFRA_DIR/kafka/pom.xml" | cut -c1-8)"
 
 say() { echo "mlobs-infra: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 pid_file() { echo "$MLOBS_DATA/$1/$1.pid"; }
-
-# Reads cargo's output on stdin and, every 30 s, says how far a build of
-# about $2 crates of $1 has come and how long the rest should take (from the
-# pace so far); the full output goes to $3 for when the build fails.
-build_progress() {
-    local what=$1 total=$2 log=$3 done=0 started=$SECONDS next=$((SECONDS + 30)) line
-    : >"$log"
-    while IFS= read -r line; do
-        echo "$line" >>"$log"
-        case "$line" in *Compiling\ *) done=$((done + 1)) ;; esac
-        if [ $SECONDS -ge $next ] && [ $done -gt 0 ]; then
-            local elapsed=$((SECONDS - started)) share=$((done * 100 / total))
-            [ $share -le 99 ] || share=99
-            say "building $what: $done of about $total crates ($share%), $((elapsed / 60)) min in, about $(( elapsed * (total - done) / done / 60 + 1 )) min left"
-            next=$((SECONDS + 30))
-        fi
-    done
-}
 
 # Prints the PID of our running instance of service $1, or fails.
 our_pid() {
@@ -120,4 +103,25 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >&2 ||
         { $sudo apt-get update >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >&2; }
     $sudo rm -f /usr/sbin/policy-rc.d
+}
+
+# A private CA and a certificate for 127.0.0.1 and localhost signed by it,
+# made once per folder $1 (ca.crt, server.crt, server.key; the key is
+# PKCS#8, which Kafka's PEM key stores need), for services a test runs
+# with TLS. (A self-signed server certificate would not
+# do: rustls refuses a CA certificate as the server's own.)
+make_certificates() {
+    local tls=$1
+    [ -f "$tls/server.crt" ] && return 0
+    command -v openssl >/dev/null || apt_install openssl
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mlobs local CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null || die "openssl could not make a CA in $tls"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null || die "openssl could not make a key in $tls"
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+        "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$tls/server.ext"
+    openssl x509 -req -days 3650 -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+        -CAcreateserial -extfile "$tls/server.ext" -out "$tls/server.crt" 2>/dev/null ||
+        die "openssl could not sign the server certificate in $tls"
 }

@@ -209,14 +209,15 @@ fn client() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py")
 }
 
-/// The server's environment: the test's database and agent topics, the
-/// local stack.
+/// The server's environment: the test's database and topics (named
+/// `<database>.<topic>`), the local stack.
 fn server_env(database: &str) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| !k.starts_with("MLOBS_"))
         .collect();
     env.push(("MLOBS_CLICKHOUSE_DATABASE".into(), database.into()));
-    for topic in ["incidents", "agent_actions"] {
+    for (key, _) in mlobs_pipeline::config::Topics::default().all() {
+        let topic = key.trim_start_matches("kafka.topics.");
         let name = format!("{database}.{topic}");
         env.push((format!("MLOBS_KAFKA_TOPICS_{}", topic.to_uppercase()), name));
     }
@@ -277,6 +278,7 @@ impl Drop for Server {
 fn the_mcp_server_answers_over_stdio_and_http_with_auth() {
     let (db, tools, rows) = scenario::setup();
     let database = db.0.database().to_string();
+    let _topics = mlobs_testkit::OwnTopics::on(&mlobs_testkit::brokers(), &[&database]);
     let incident = saved_incident(&database);
     let requests: Vec<Value> = good_calls(&tools, &incident)
         .into_iter()

@@ -3,7 +3,8 @@
 
 use std::process::{Command, Output};
 
-use mlobs_testkit::{brokers, create_topics, unique_name};
+use mlobs_testkit::topics::describe_topic;
+use mlobs_testkit::{brokers, create_topics, unique_name, OwnTopics};
 
 /// `mlobs` with its topics and group renamed for this test only.
 fn mlobs(prefix: &str) -> Command {
@@ -30,7 +31,6 @@ fn mlobs(prefix: &str) -> Command {
             "MLOBS_KAFKA_TOPICS_ALERT_STATE",
             format!("{prefix}.alert-state"),
         )
-        .env("MLOBS_KAFKA_TOPICS_CLAIMS", format!("{prefix}.claims"))
         .env(
             "MLOBS_KAFKA_TOPICS_INCIDENTS",
             format!("{prefix}.incidents"),
@@ -63,63 +63,61 @@ fn describe(output: &Output) -> String {
 }
 
 #[test]
-fn topics_create_is_idempotent_sets_retention_and_check_passes() {
+fn topics_create_sets_what_the_broker_then_holds_and_is_idempotent() {
     let prefix = unique_name("topics");
+    let _own = OwnTopics::on(&brokers(), &[&prefix]);
     let created = succeed(
         mlobs(&prefix)
             .env("MLOBS_KAFKA_RETENTION_MS", "123456789")
+            .env("MLOBS_KAFKA_MIN_INSYNC_REPLICAS", "1")
             .args(["topics", "create"]),
     );
     assert!(
         created.contains(&format!(
-            "created  {prefix}.predictions (3 partitions, replication 1, cleanup.policy=delete, retention.ms=123456789)"
-        )),
-        "{created}"
-    );
-    assert!(
-        created.contains(&format!(
-            "created  {prefix}.changelog (3 partitions, replication 1, cleanup.policy=compact)"
-        )),
-        "{created}"
-    );
-    assert!(
-        created.contains(&format!(
-            "created  {prefix}.claims (1 partition, replication 1, cleanup.policy=compact)"
-        )),
-        "{created}"
-    );
-    // What the broker holds, not what we printed.
-    assert_eq!(
-        topic_config(&format!("{prefix}.labels"), "retention.ms").as_deref(),
-        Some("123456789")
-    );
-    assert_eq!(
-        topic_config(&format!("{prefix}.window-metrics"), "cleanup.policy").as_deref(),
-        Some("compact")
-    );
-    // Partials grow with the model's features: the topic takes what the
-    // stages may send (32 MiB).
-    assert_eq!(
-        topic_config(&format!("{prefix}.partials"), "max.message.bytes").as_deref(),
-        Some("33554432")
-    );
-    assert!(
-        created.contains(&format!(
-            "created  {prefix}.alert-state (3 partitions, replication 1, cleanup.policy=compact)"
-        )),
-        "{created}"
-    );
-    assert!(
-        created.contains(&format!(
-            "created  {prefix}.agent-actions (3 partitions, replication 1, cleanup.policy=compact)"
+            "created  {prefix}.predictions (3 partitions, replication 1, cleanup.policy=delete, retention.ms=123456789, min.insync.replicas=1)"
         )),
         "{created}"
     );
     assert_eq!(
         created.lines().count(),
-        11,
+        10,
         "every configured topic: {created}"
     );
+    // What the broker holds (DescribeConfigs and metadata), not what we printed.
+    let events = ["predictions", "labels", "dlq", "partials"];
+    let compacted = [
+        "changelog",
+        "window-metrics",
+        "alerts",
+        "alert-state",
+        "incidents",
+        "agent-actions",
+    ];
+    for topic in events.iter().chain(&compacted) {
+        let (settings, replicas) = describe_topic(&brokers(), &format!("{prefix}.{topic}"));
+        let setting = |key: &str| settings.get(key).map(String::as_str);
+        assert_eq!(
+            replicas,
+            vec![1, 1, 1],
+            "{topic}: 3 partitions, 1 replica each"
+        );
+        assert_eq!(setting("min.insync.replicas"), Some("1"), "{topic}");
+        if events.contains(topic) {
+            assert_eq!(setting("cleanup.policy"), Some("delete"), "{topic}");
+            assert_eq!(setting("retention.ms"), Some("123456789"), "{topic}");
+        } else {
+            assert_eq!(setting("cleanup.policy"), Some("compact"), "{topic}");
+        }
+        // What the stages write takes what they may send (32 MiB: a
+        // partial grows with the model's features, a dead letter carries
+        // the record it refused); the inputs keep the broker's limit.
+        let largest = if ["predictions", "labels"].contains(topic) {
+            "1048588"
+        } else {
+            "33554432"
+        };
+        assert_eq!(setting("max.message.bytes"), Some(largest), "{topic}");
+    }
     let again = succeed(mlobs(&prefix).args(["topics", "create"]));
     assert!(
         again.contains(&format!("exists   {prefix}.labels (3 partitions;")),
@@ -128,30 +126,11 @@ fn topics_create_is_idempotent_sets_retention_and_check_passes() {
     succeed(mlobs(&prefix).args(["topics", "check"]));
 }
 
-/// A topic setting as the broker describes it.
-fn topic_config(topic: &str, key: &str) -> Option<String> {
-    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
-    use rdkafka::client::DefaultClientContext;
-    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let described = runtime
-        .block_on(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &AdminOptions::new()))
-        .unwrap();
-    let resource = described.into_iter().next()?.ok()?;
-    resource.get(key).and_then(|entry| entry.value.clone())
-}
-
 #[test]
 fn check_names_both_partition_counts_when_topics_are_not_copartitioned() {
     let prefix = unique_name("mismatch");
-    create_topics(&[&format!("{prefix}.predictions")], 3);
-    create_topics(&[&format!("{prefix}.labels")], 2);
+    let _predictions = create_topics(&[&format!("{prefix}.predictions")], 3);
+    let _labels = create_topics(&[&format!("{prefix}.labels")], 2);
     let output = mlobs(&prefix).args(["topics", "check"]).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -167,7 +146,8 @@ fn check_names_both_partition_counts_when_topics_are_not_copartitioned() {
 #[test]
 fn stage_2_refuses_an_alert_state_topic_with_another_partition_count() {
     let prefix = unique_name("alert-state");
-    create_topics(&[&format!("{prefix}.alert-state")], 2);
+    let _own = OwnTopics::on(&brokers(), &[&prefix]);
+    let _alert_state = create_topics(&[&format!("{prefix}.alert-state")], 2);
     succeed(mlobs(&prefix).args(["topics", "create"]));
     let output = mlobs(&prefix)
         .env("MLOBS_METRICS_LISTEN", "127.0.0.1:0")

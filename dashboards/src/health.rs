@@ -44,9 +44,8 @@ pub fn dashboard() -> Dashboard {
                 .about("1 when a process answers /readyz with 200 (broker reachable, history writable, partitions owned), per process.")
                 .query(promql("mlobs_ready", "{{instance}}")),
             Panel::new(Kind::TimeSeries, "Partitions owned", "short")
-                .about("Partitions owned per stage, over all processes, and partitions the group watchdog saw without an owner.")
-                .query(promql("sum by (stage) (mlobs_assigned_partitions)", "{{stage}}"))
-                .query(promql("max by (group) (mlobs_group_unowned_partitions)", "unowned {{group}}")),
+                .about("Partitions owned per stage, over all processes: below the topics' partition count while a rebalance runs or an instance that crashed is not yet evicted (session.timeout.ms).")
+                .query(promql("sum by (stage) (mlobs_assigned_partitions)", "{{stage}}")),
         ],
         annotations: Vec::new(),
     }

@@ -20,25 +20,6 @@ svc_ready() {
             "https://127.0.0.1:$HTTPS_PORT/ping" >/dev/null; }
 }
 svc_version() { clickhouse-client --version 2>/dev/null | grep -o "[0-9][0-9.]*[0-9]" | head -1; }
-# A private CA and a certificate for 127.0.0.1 and localhost signed by it,
-# made once per data folder. (A self-signed server certificate would not
-# do: rustls refuses a CA certificate as the server's own.)
-make_certificates() {
-    local tls=$1
-    [ -f "$tls/server.crt" ] && return 0
-    command -v openssl >/dev/null || apt_install openssl
-    mkdir -p "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mlobs local CA" \
-        -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null || die "openssl could not make a CA in $tls"
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null || die "openssl could not make a key in $tls"
-    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
-        "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$tls/server.ext"
-    openssl x509 -req -days 3650 -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
-        -CAcreateserial -extfile "$tls/server.ext" -out "$tls/server.crt" 2>/dev/null ||
-        die "openssl could not sign the server certificate in $tls"
-}
-
 svc_command() {
     local dir="$MLOBS_DATA/clickhouse" https=""
     mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"

@@ -1,28 +1,24 @@
 #!/usr/bin/env bash
-# Installs the tansu Kafka-compatible broker into the shared tool cache, once.
-# The cold build takes about 10 minutes on two cores, so it is skipped
-# whenever the binary is already cached (a second clone reuses it).
+# Installs Apache Kafka (broker, controller and tools) into the shared tool
+# cache, once: the jars of infra/kafka/pom.xml and their runtime
+# dependencies from Maven Central, about 55 MB, in 15-30 s. The folder is
+# named after the version and the pom's hash, so a changed pom installs
+# afresh and a second clone reuses the first one's.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-root=$TANSU_ROOT
-if [ -x "$root/bin/tansu" ]; then
-    exit 0
-fi
-say "building tansu $TANSU_VERSION into $root (first time only, about 10 minutes on two cores)"
-# dynostore+libsql: the default features build a broker that cannot store
-# anything. (Leaving dynostore out would save little: tansu-schema needs
-# object_store anyway; cargo tree counts 410 crates either way.)
-# opt-level 1, except SQLite's C code (libsql-ffi) at 3: the cold build took
-# 9.6 min instead of about 17 (opt-level 3), and the broker served a plain
-# consumer at 42,273 records/s against 42,791 (medians of 3, -1.2%) and a
-# producer at 68,262 against 71,077 events/s (-4%); docs/architecture.md.
-# Progress every 30 s; the whole output in $root.log.
-cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore,libsql \
-    --config 'profile.release.opt-level=1' \
-    --config 'profile.release.package.libsql-ffi.opt-level=3' \
-    --root "$root.partial" -j "${MLOBS_BUILD_JOBS:-2}" 2>&1 |
-    build_progress tansu 410 "$root.log" ||
-    { tail -30 "$root.log" >&2; die "building tansu failed; the whole output is in $root.log"; }
-rm -rf "$root"
-mv "$root.partial" "$root"
+[ -f "$KAFKA_ROOT/.installed" ] && exit 0
+command -v java >/dev/null || { say "installing a Java 17 runtime for Kafka"; apt_install openjdk-17-jre-headless; }
+command -v mvn >/dev/null || { say "installing Maven to fetch Kafka's jars"; apt_install maven; }
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
+[ "${java_major%%.*}" -ge 17 ] 2>/dev/null ||
+    die "Kafka $KAFKA_VERSION needs Java 17 or later; 'java' is version $java_major (set PATH or JAVA_HOME to a newer one)"
+
+say "fetching Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_ROOT (first time only, under a minute)"
+rm -rf "$KAFKA_ROOT.partial"
+mvn -q -B -Dstyle.color=never -f "$INFRA_DIR/kafka/pom.xml" -Dmaven.repo.local="$MLOBS_CACHE/maven" \
+    dependency:copy-dependencies -DoutputDirectory="$KAFKA_ROOT.partial/lib" >&2 ||
+    die "Maven could not fetch Kafka's jars (is Maven Central reachable?); see the output above"
+touch "$KAFKA_ROOT.partial/.installed"
+rm -rf "$KAFKA_ROOT"
+mv "$KAFKA_ROOT.partial" "$KAFKA_ROOT"

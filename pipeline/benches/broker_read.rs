@@ -44,7 +44,6 @@ fn main() {
             ("window_metrics", &own.window_metrics),
             ("alerts", &own.alerts),
             ("alert_state", &own.alert_state),
-            ("claims", &own.claims),
             ("dlq", &own.dlq),
         ]
         .map(|(name, topic)| format!("{name} {}", records_in(&consumer, topic)));

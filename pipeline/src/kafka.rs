@@ -1,11 +1,12 @@
 //! Kafka clients as the runtime uses them: consumers that commit by hand
 //! and join their groups as static members, and an idempotent producer that
-//! never gives up on a record (a broker outage pauses the pipeline instead
-//! of losing data; see `outbox` for how records are sent and acknowledged).
+//! waits for every in-sync replica and never gives up on a record (a broker
+//! outage pauses the pipeline instead of losing data; see `outbox` for how
+//! records are sent and acknowledged).
 
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
 use rdkafka::producer::FutureProducer;
 use rdkafka::{ClientConfig, Statistics};
 
@@ -17,15 +18,15 @@ use crate::PipelineError;
 /// Settings for a consumer of `group`; the user's passthrough settings win.
 ///
 /// Kafka's default timeouts (45 s session, 3 s heartbeat, 5 min poll
-/// interval) are kept: a short session makes a slow broker evict healthy
-/// members over and over, and fast failover comes from static membership and
-/// the group watchdog instead (see `group`). Fetches are bounded so that
+/// interval) are kept: a restart after a crash takes its partitions back at
+/// once as the same static member, and a graceful stop leaves the group (see
+/// `group`), so only an instance that never comes back waits out the
+/// session. Fetches are bounded so that
 /// one poll hands over at most a few hundred KB per partition, and the
 /// prefetch queue is bounded so that memory stays flat.
 pub fn consumer_config(kafka: &KafkaConfig, group: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
+    let mut config = mlobs_schemas::kafka::client_config(&kafka.brokers, &Default::default());
     config
-        .set("bootstrap.servers", &kafka.brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
@@ -78,17 +79,15 @@ pub fn report_lag(metrics: &Metrics, group: &str, statistics: &Statistics) {
     }
 }
 
-/// How long a stopping consumer waits for the broker to confirm that it left
-/// its group. Offsets are committed before this, so giving up loses nothing:
-/// the coordinator then evicts the member after `session.timeout.ms`.
-const LEAVE_GROUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a stopping consumer waits for the broker to confirm that it
+/// closed. Offsets are committed before this, so giving up loses nothing.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A consumer in a group that, when dropped, leaves the group within
-/// [`LEAVE_GROUP_TIMEOUT`].
+/// A consumer that, when dropped, closes within [`CLOSE_TIMEOUT`].
 ///
-/// Dropping a plain `BaseConsumer` waits for the broker without a deadline;
-/// a coordinator busy with a rebalance (tansu after a crashed member, see
-/// docs/architecture.md) could then hold a shutdown forever.
+/// Dropping a plain `BaseConsumer` waits for the broker without a deadline,
+/// so a broker that is away (stopped, or unreachable) would hold a
+/// shutdown forever.
 pub struct Member<C: ConsumerContext + 'static> {
     consumer: Option<BaseConsumer<C>>,
     name: &'static str,
@@ -125,7 +124,7 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
             return;
         };
         let closed = consumer.close_queue().is_ok() && {
-            let deadline = std::time::Instant::now() + LEAVE_GROUP_TIMEOUT;
+            let deadline = std::time::Instant::now() + CLOSE_TIMEOUT;
             while !consumer.closed() && std::time::Instant::now() < deadline {
                 consumer.poll(Duration::from_millis(100));
             }
@@ -136,7 +135,7 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
         } else {
             tracing::warn!(
                 consumer = self.name,
-                timeout_s = LEAVE_GROUP_TIMEOUT.as_secs(),
+                timeout_s = CLOSE_TIMEOUT.as_secs(),
                 "the broker did not confirm that the consumer closed; going on without it (offsets are committed)"
             );
             // Dropping would wait for the broker again, without a deadline.
@@ -145,58 +144,9 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
     }
 }
 
-/// How long a member waits, once its partitions are revoked, for librdkafka
-/// to send the LeaveGroup that follows an unsubscribe.
-const LEAVE_SETTLE: Duration = Duration::from_millis(1_500);
-
-/// Leaves the group now (its partitions are revoked through the rebalance
-/// callback, which the polls here serve). A static member does not send
-/// LeaveGroup when it closes (KIP-345), only when it unsubscribes; without
-/// this, its partitions would wait for the session timeout before moving
-/// to the other instances on a graceful stop.
-pub fn leave_group<C: ConsumerContext>(consumer: &BaseConsumer<C>, name: &str) {
-    consumer.unsubscribe();
-    let deadline = std::time::Instant::now() + LEAVE_GROUP_TIMEOUT;
-    let mut settled_at = None;
-    while std::time::Instant::now() < deadline {
-        // Records fetched before the revocation are not processed: their
-        // offsets were never committed.
-        let _ = consumer.poll(Duration::from_millis(100));
-        let unassigned = consumer.assignment().is_ok_and(|a| a.count() == 0);
-        let since = *settled_at.get_or_insert_with(std::time::Instant::now);
-        if !unassigned {
-            settled_at = None;
-        } else if since.elapsed() >= LEAVE_SETTLE {
-            return;
-        }
-    }
-    tracing::warn!(
-        consumer = name,
-        "leaving the group took longer than expected"
-    );
-}
-
-/// Leaves the group and joins it again with the same subscription: the
-/// coordinator then assigns every partition afresh (the way to reach
-/// partitions a crashed member left behind on a broker that did not
-/// rebalance). The rebalance callbacks stop and restart this member's tasks.
-pub fn rejoin<C: ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    topics: &[&str],
-    name: &str,
-) -> Result<(), PipelineError> {
-    leave_group(consumer, name);
-    consumer
-        .subscribe(topics)
-        .map_err(|e| PipelineError::kafka("joining the group again", e))
-}
-
 /// A client that only asks the broker where partitions start and end.
 pub fn offsets_client(kafka: &KafkaConfig) -> Result<BaseConsumer<Quiet>, PipelineError> {
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", &kafka.brokers);
-    user_settings_win(&mut config, kafka);
-    config
+    mlobs_schemas::kafka::client_config(&kafka.brokers, &kafka.librdkafka)
         .create_with_context(Quiet)
         .map_err(|e| PipelineError::kafka("creating an offsets client", e))
 }
@@ -213,19 +163,16 @@ pub type Producer = FutureProducer<Quiet>;
 /// grows), up to `receive.message.max.bytes`, 100 MB by default.
 pub const MAX_RECORD_BYTES: usize = 32 * 1024 * 1024;
 
-/// The shared producer: one request in flight per partition, so that a
-/// retry never reorders records (a heartbeat must follow the partials it
-/// vouches for), and it retries forever (`message.timeout.ms = 0`). It is
-/// not idempotent: everything mlobs writes is idempotent at the reader
-/// (partials carry ids, results and claims are keyed, checkpoints are
-/// addressed by offset), so a retried record that lands twice is harmless,
-/// and idempotent producers cost tansu a producer-state update per batch
-/// (docs/architecture.md has the figures).
+/// The shared producer: idempotent, so that a retry after a lost answer
+/// neither duplicates nor reorders records within a partition (a heartbeat
+/// must follow the partials it vouches for); `acks=all`, so that a record
+/// counts as written only once every in-sync replica has it (with a topic's
+/// `min.insync.replicas`, a broker that dies right after answering loses
+/// nothing); and it retries forever (`message.timeout.ms = 0`): a broker
+/// outage pauses the pipeline, it never drops a record.
 pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
     let mut config = mlobs_schemas::kafka::producer_config(&kafka.brokers, &kafka.librdkafka);
     config
-        .set("enable.idempotence", "false")
-        .set("max.in.flight.requests.per.connection", "1")
         .set("message.timeout.ms", "0")
         .set("message.max.bytes", MAX_RECORD_BYTES.to_string())
         .set("linger.ms", "5");
@@ -235,16 +182,20 @@ pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
         .map_err(|e| PipelineError::kafka("creating the producer", e))
 }
 
-/// How long a one-shot request (metadata, watermarks) waits for a busy
-/// broker before its error reaches the user. tansu serves a fetch of large
-/// records by reading the partition's tail, and meanwhile answers metadata
-/// in tens of seconds: that is slow, not down.
-pub const PATIENCE: Duration = Duration::from_secs(90);
-/// One attempt's share of [`PATIENCE`].
-const ATTEMPT: Duration = Duration::from_secs(15);
+/// How long a one-shot request (metadata, watermarks) keeps trying while
+/// the cluster cannot answer it: when a broker dies, its partitions have no
+/// leader until the controller notices (`broker.session.timeout.ms`, 9 s)
+/// and elects another, and a restarting single broker takes seconds to
+/// serve again. A failure that waiting does not cure (a refused password,
+/// an untrusted certificate, a missing ACL) is returned at once.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+/// One attempt's share of [`PATIENCE`]: the first error of a misconfigured
+/// client reaches the user within it.
+const ATTEMPT: Duration = Duration::from_secs(5);
 
-/// Runs `request` (given its timeout) until it succeeds or [`PATIENCE`] has
-/// passed, logging each retry with `what`; returns the last error.
+/// Runs `request` (given its timeout) until it succeeds, fails for good,
+/// or [`PATIENCE`] has passed, logging each retry with `what`; returns the
+/// last error.
 pub fn patiently<T>(
     what: &str,
     mut request: impl FnMut(Duration) -> rdkafka::error::KafkaResult<T>,
@@ -254,7 +205,7 @@ pub fn patiently<T>(
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match request(left.min(ATTEMPT)) {
             Ok(answer) => return Ok(answer),
-            Err(error) if left > ATTEMPT => {
+            Err(error) if left > ATTEMPT && !crate::kafka_log::fails_for_good(&error) => {
                 tracing::warn!(%error, "{what}: no answer yet; retrying");
             }
             Err(error) => return Err(error),

@@ -71,6 +71,40 @@ fn note_security(what: &str, code: Option<RDKafkaErrorCode>) {
     }
 }
 
+/// True for a failure that waiting does not cure: authorization refused, a
+/// fatal client error, or a TLS or SASL failure librdkafka reported moments
+/// ago (the request itself then only times out). librdkafka recovers from
+/// the rest by itself (a broker that went away, a partition whose leader
+/// moves), and a consumer's poll reports those only to inform.
+pub fn fails_for_good(error: &KafkaError) -> bool {
+    if matches!(error, KafkaError::MessageConsumptionFatal(_)) {
+        return true;
+    }
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::TopicAuthorizationFailed
+                | RDKafkaErrorCode::GroupAuthorizationFailed
+                | RDKafkaErrorCode::ClusterAuthorizationFailed
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+                | RDKafkaErrorCode::Authentication
+                | RDKafkaErrorCode::SSL
+                | RDKafkaErrorCode::Fatal
+        )
+    ) || security_failure().is_some()
+}
+
+/// What a reader does with an error its poll returned: the error back when
+/// the read cannot go on ([`fails_for_good`]), else nothing (it is logged,
+/// and the read waits for librdkafka to recover, within its own deadline).
+pub fn poll_error(error: KafkaError, reading: &str) -> Option<KafkaError> {
+    if fails_for_good(&error) {
+        return Some(error);
+    }
+    client_error(&error, &format!("{reading}; waiting for the cluster"));
+    None
+}
+
 /// When each message was last logged, and how often it came since.
 static SEEN: LazyLock<Mutex<HashMap<String, (Instant, u64)>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));

@@ -2,6 +2,7 @@
 //! groups that turn prediction and label streams into per-version metrics,
 //! and the sinks they feed.
 
+pub mod acls;
 pub mod alertmanager;
 pub mod alerts_topic;
 pub mod baselines;
@@ -46,13 +47,10 @@ pub enum PipelineError {
     /// A checkpoint cannot be read back (now: the restore is retried).
     #[error("checkpoint of partition {partition}: {detail}")]
     Checkpoint { partition: i32, detail: String },
-    /// Another live process runs with this instance's identity.
-    #[error("another live mlobs process (pid {pid}) already runs as instance `{instance}` in consumer group {group}; give each instance its own kafka.instance_id (MLOBS_KAFKA_INSTANCE_ID), or stop the other one")]
-    DuplicateInstance {
-        instance: String,
-        group: String,
-        pid: u32,
-    },
+    /// Another process joined the group under this instance's identity,
+    /// and Kafka fenced this one.
+    #[error("another mlobs process joined consumer group {group} as instance `{instance}`, and Kafka fenced this one (a static member's identity belongs to the newest process that joins with it); give each instance its own kafka.instance_id (MLOBS_KAFKA_INSTANCE_ID), or stop the other one")]
+    DuplicateInstance { instance: String, group: String },
     /// A worker stopped unexpectedly.
     #[error("stopped: {0}")]
     Stopped(String),

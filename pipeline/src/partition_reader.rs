@@ -48,7 +48,13 @@ impl PartitionReader<'_> {
                 }
                 Some(Ok(_)) => break,
                 Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => break,
-                Some(Err(e)) => return Err(self.failed(format!("reading {}: {e}", self.topic))),
+                Some(Err(e)) => {
+                    if let Some(e) =
+                        crate::kafka_log::poll_error(e, &format!("reading {}", self.topic))
+                    {
+                        return Err(self.failed(format!("reading {}: {e}", self.topic)));
+                    }
+                }
                 None => {}
             }
         }

@@ -102,8 +102,14 @@ pub fn read_records(
             }
             continue;
         };
+        let message = match result {
+            Ok(message) => message,
+            Err(error) => match crate::kafka_log::poll_error(error, &format!("reading {what}")) {
+                Some(error) => return Err(PipelineError::kafka(&format!("reading {what}"), error)),
+                None => continue,
+            },
+        };
         last_record = Instant::now();
-        let message = result.map_err(|e| PipelineError::kafka(&format!("reading {what}"), e))?;
         if ends.get(&message.partition()) == Some(&(message.offset() + 1)) {
             remaining -= 1;
         }

@@ -163,7 +163,13 @@ fn read_partition(
         let Some(result) = consumer.poll(Duration::from_millis(200)) else {
             continue;
         };
-        let message = result.map_err(|e| PipelineError::kafka("reading the replay range", e))?;
+        let message = match result {
+            Ok(message) => message,
+            Err(error) => match crate::kafka_log::poll_error(error, "reading the replay range") {
+                Some(error) => return Err(PipelineError::kafka("reading the replay range", error)),
+                None => continue,
+            },
+        };
         deadline = Instant::now() + TIMEOUT;
         let topic = message.topic().to_string();
         positions.insert(topic.clone(), message.offset() + 1);

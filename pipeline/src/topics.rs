@@ -26,9 +26,12 @@ pub enum Created {
 
 /// The settings a new topic gets: event topics keep `kafka.retention_ms` of
 /// records; the changelog, window results and alerts are compacted (the
-/// newest record per key is what matters), and so is the alert state. The
-/// partials topic accepts records as large as the stages may send. tansu
-/// accepts these settings and enforces none of them (see docs/architecture.md).
+/// newest record per key is what matters), and so is the alert state. Every
+/// topic the stages write accepts records as large as they may send (a
+/// partial grows with the model's features, a dead letter carries the
+/// record it refused); the inputs keep the broker's limit, which the
+/// model servers' producers live with. `kafka.min_insync_replicas`, when
+/// set, goes to every topic.
 pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, String)> {
     let compacted = matches!(
         topic_key,
@@ -36,7 +39,6 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
             | "kafka.topics.window_metrics"
             | "kafka.topics.alerts"
             | "kafka.topics.alert_state"
-            | "kafka.topics.claims"
             | "kafka.topics.incidents"
             | "kafka.topics.agent_actions"
     );
@@ -48,21 +50,17 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
             ("retention.ms", kafka.retention_ms.to_string()),
         ]
     };
-    // A partial grows with the model's features (crate::kafka::MAX_RECORD_BYTES).
-    if topic_key == "kafka.topics.partials" {
+    let input = matches!(
+        topic_key,
+        "kafka.topics.predictions" | "kafka.topics.labels"
+    );
+    if !input {
         settings.push(("max.message.bytes", MAX_RECORD_BYTES.to_string()));
     }
-    settings
-}
-
-/// Partitions a new topic gets: the claims topic has one (every instance
-/// reads all of it), the others `kafka.partitions`.
-pub fn partitions(kafka: &KafkaConfig, topic_key: &str) -> i32 {
-    if topic_key == "kafka.topics.claims" {
-        1
-    } else {
-        kafka.partitions
+    if kafka.min_insync_replicas > 0 {
+        settings.push(("min.insync.replicas", kafka.min_insync_replicas.to_string()));
     }
+    settings
 }
 
 /// Creates every configured topic that does not exist yet (idempotent);
@@ -76,11 +74,11 @@ pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, Pipel
     let new_topics: Vec<NewTopic> = all
         .iter()
         .zip(&settings)
-        .map(|((key, name), settings)| {
+        .map(|((_, name), settings)| {
             settings.iter().fold(
                 NewTopic::new(
                     name,
-                    partitions(kafka, key),
+                    kafka.partitions,
                     TopicReplication::Fixed(kafka.replication_factor),
                 ),
                 |topic, (key, value)| topic.set(key, value),

@@ -20,7 +20,7 @@ fn both_streams_arrive_keyed_copartitioned_and_stamped_with_event_time() {
     let prefix = unique_name("scenarios");
     let (predictions_topic, labels_topic) =
         (format!("{prefix}.predictions"), format!("{prefix}.labels"));
-    create_topics(&[&predictions_topic, &labels_topic], 3);
+    let _own = create_topics(&[&predictions_topic, &labels_topic], 3);
     let text = small("").replace("duration = \"20m\"", "duration = \"3m\"");
     let mut world = Scenario::from_toml(&text).unwrap().prepare().unwrap();
     let mut output = KafkaOutput::connect(

@@ -1,4 +1,4 @@
-//! PredictionLogger against the real local broker (tansu, started by `make up`).
+//! PredictionLogger against the real local broker (Apache Kafka, started by `make up`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::TcpListener;
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use mlobs_schemas::{
     FeatureValue, Logged, LoggerConfig, Outcome, PredictionEvent, PredictionLogger, WriterSchemas,
 };
-use mlobs_testkit::{brokers, consume_all, create_topics, payload, unique_name};
+use mlobs_testkit::{brokers, consume_all, create_topics, payload, unique_name, OwnTopics};
 
 fn event(i: usize) -> PredictionEvent {
     PredictionEvent {
@@ -35,10 +35,14 @@ fn event(i: usize) -> PredictionEvent {
     }
 }
 
-/// A logger to a new 3-partition topic on the local broker.
-fn logger_to_a_new_topic(prefix: &str, queue_capacity: usize) -> (String, PredictionLogger) {
+/// A logger to a new 3-partition topic on the local broker (deleted when
+/// the answer's `OwnTopics` is dropped).
+fn logger_to_a_new_topic(
+    prefix: &str,
+    queue_capacity: usize,
+) -> (String, PredictionLogger, OwnTopics) {
     let topic = unique_name(prefix);
-    create_topics(&[&topic], 3);
+    let own = create_topics(&[&topic], 3);
     let logger = PredictionLogger::start(LoggerConfig {
         brokers: brokers(),
         topic: topic.clone(),
@@ -46,12 +50,12 @@ fn logger_to_a_new_topic(prefix: &str, queue_capacity: usize) -> (String, Predic
         ..LoggerConfig::default()
     })
     .unwrap();
-    (topic, logger)
+    (topic, logger, own)
 }
 
 #[test]
 fn ten_thousand_events_arrive_once_each() {
-    let (topic, logger) = logger_to_a_new_topic("logger-10k", 20_000);
+    let (topic, logger, _own) = logger_to_a_new_topic("logger-10k", 20_000);
     for i in 0..10_000 {
         assert_eq!(logger.log(event(i)), Logged::Queued);
     }
@@ -83,7 +87,7 @@ fn ten_thousand_events_arrive_once_each() {
 #[test]
 fn log_within_waits_for_room_where_log_would_drop() {
     // A queue of 100 drops most of a burst of 10,000 given to `log`.
-    let (_, logger) = logger_to_a_new_topic("logger-within", 100);
+    let (_, logger, _own) = logger_to_a_new_topic("logger-within", 100);
     for i in 0..10_000 {
         assert_eq!(
             logger.log_within(event(i), Duration::from_secs(60)),
@@ -128,7 +132,7 @@ fn log_within_drops_after_its_patience_when_the_broker_is_down() {
 #[test]
 fn privacy_mode_sends_a_hash_instead_of_features() {
     let topic = unique_name("logger-privacy");
-    create_topics(&[&topic], 1);
+    let _own = create_topics(&[&topic], 1);
     let key = "a secret of this test";
     let logger = PredictionLogger::start(LoggerConfig {
         brokers: brokers(),

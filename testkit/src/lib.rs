@@ -55,8 +55,9 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
     }
 }
 
-/// Creates topics with `partitions` partitions each on the local broker.
-pub fn create_topics(names: &[&str], partitions: i32) {
+/// Creates topics with `partitions` partitions each on the local broker;
+/// they are deleted when the answer is dropped.
+pub fn create_topics(names: &[&str], partitions: i32) -> OwnTopics {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", brokers())
         .create()
@@ -71,6 +72,7 @@ pub fn create_topics(names: &[&str], partitions: i32) {
             panic!("creating test topic {topic} failed: {code}");
         }
     }
+    OwnTopics::on(&brokers(), names)
 }
 
 /// Reads every record of `topic` from the beginning until `expected` records
@@ -113,7 +115,7 @@ pub fn consume_all_at(
 
 /// Runs a future to completion on the current thread without a tokio
 /// runtime (rdkafka's admin futures are runtime-independent).
-fn tokio_free_block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn tokio_free_block_on<F: std::future::Future>(future: F) -> F::Output {
     use std::pin::pin;
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
@@ -231,5 +233,9 @@ impl TestRng {
     }
 }
 
+pub mod cluster;
 pub mod services;
+pub mod topics;
 pub mod workload;
+
+pub use topics::OwnTopics;

@@ -26,10 +26,18 @@ pub fn free_port() -> u16 {
 }
 
 impl PrivateService {
-    /// A tansu broker of our own (`127.0.0.1:port`).
+    /// An Apache Kafka broker of our own (`127.0.0.1:port`; its KRaft
+    /// controller listens on another free port).
     pub fn kafka() -> Self {
-        let port = free_port();
-        Self::start("kafka", port, vec![("MLOBS_KAFKA_PORT", port.to_string())])
+        let (port, controller) = (free_port(), free_port());
+        Self::start(
+            "kafka",
+            port,
+            vec![
+                ("MLOBS_KAFKA_PORT", port.to_string()),
+                ("MLOBS_KAFKA_CONTROLLER_PORT", controller.to_string()),
+            ],
+        )
     }
 
     /// A ClickHouse server of our own (HTTP on `port`).

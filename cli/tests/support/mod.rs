@@ -34,14 +34,13 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// The topics model servers write and mlobs reads.
 pub const INPUT_TOPICS: [&str; 2] = ["predictions", "labels"];
 /// The topics mlobs writes.
-pub const WRITTEN_TOPICS: [&str; 9] = [
+pub const WRITTEN_TOPICS: [&str; 8] = [
     "dlq",
     "partials",
     "changelog",
     "window_metrics",
     "alerts",
     "alert_state",
-    "claims",
     "incidents",
     "agent_actions",
 ];
@@ -315,9 +314,10 @@ impl Pipeline {
 
 impl Drop for Pipeline {
     fn drop(&mut self) {
-        // Topics stay: on tansu 0.6, DeleteTopics deletes every topic of the
-        // broker (docs/architecture.md). `make test` starts from an empty
-        // broker instead.
+        drop(mlobs_testkit::OwnTopics::on(
+            &self.brokers(),
+            &[&self.prefix],
+        ));
         self.drop_database();
     }
 }

@@ -63,6 +63,11 @@ impl Running {
         assert!(status.success());
     }
 
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_none()
+    }
+
     /// The process's resident memory, in KB.
     pub fn rss_kb(&self) -> i64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap();

@@ -21,6 +21,12 @@ pub struct KafkaConfig {
     /// Replicas of every topic `mlobs topics create` makes (-1: the
     /// broker's `default.replication.factor`).
     pub replication_factor: i32,
+    /// `min.insync.replicas` of every topic `mlobs topics create` makes (0:
+    /// the broker's default). mlobs producers wait for every in-sync
+    /// replica (`acks=all`), so with 3 replicas and 2 here a record counts
+    /// as written once two brokers hold it, and writing goes on while one
+    /// broker is down.
+    pub min_insync_replicas: i32,
     /// How long the event topics (predictions, labels, dead letters,
     /// partials) keep records, in ms (`retention.ms`). Result topics
     /// (checkpoints, window results, alerts) are compacted instead.
@@ -58,6 +64,7 @@ impl Default for KafkaConfig {
             instance_id: String::new(),
             partitions: 4,
             replication_factor: 1,
+            min_insync_replicas: 0,
             retention_ms: 7 * 24 * 3_600_000,
             topics: Topics::default(),
             groups: Groups::default(),
@@ -90,10 +97,6 @@ pub struct Topics {
     /// partials partition in the partition of the same number, so that the
     /// instance that takes a partition over continues its alerts (compacted).
     pub alert_state: String,
-    /// Which instance owns which partitions, renewed every few seconds: how
-    /// instances notice partitions nobody owns and duplicates of themselves
-    /// (one partition, compacted).
-    pub claims: String,
     /// The agent's incidents, newest state per incident id (JSON, compacted).
     pub incidents: String,
     /// The agent's actions and their approvals, newest state per action id
@@ -112,7 +115,6 @@ impl Default for Topics {
             window_metrics: "mlobs.window-metrics".into(),
             alerts: "mlobs.alerts".into(),
             alert_state: "mlobs.alert-state".into(),
-            claims: "mlobs.claims".into(),
             incidents: "mlobs.incidents".into(),
             agent_actions: "mlobs.agent-actions".into(),
         }
@@ -121,7 +123,7 @@ impl Default for Topics {
 
 impl Topics {
     /// Every topic with its config key, in creation order.
-    pub fn all(&self) -> [(&'static str, &str); 11] {
+    pub fn all(&self) -> [(&'static str, &str); 10] {
         [
             ("kafka.topics.predictions", &self.predictions),
             ("kafka.topics.labels", &self.labels),
@@ -131,7 +133,6 @@ impl Topics {
             ("kafka.topics.window_metrics", &self.window_metrics),
             ("kafka.topics.alerts", &self.alerts),
             ("kafka.topics.alert_state", &self.alert_state),
-            ("kafka.topics.claims", &self.claims),
             ("kafka.topics.incidents", &self.incidents),
             ("kafka.topics.agent_actions", &self.agent_actions),
         ]

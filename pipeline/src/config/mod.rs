@@ -264,6 +264,15 @@ impl Config {
                 "use 1 or more, or -1 for the broker's default",
             ));
         }
+        let replicas = self.kafka.replication_factor;
+        let min_insync = self.kafka.min_insync_replicas;
+        if min_insync < 0 || (replicas > 0 && min_insync > replicas) {
+            return Err(invalid(
+                "kafka.min_insync_replicas",
+                &min_insync,
+                "use 0 for the broker's default, or 1 up to kafka.replication_factor (2 with 3 replicas keeps writing while one broker is down)",
+            ));
+        }
         if self.kafka.retention_ms <= 0 {
             return Err(invalid(
                 "kafka.retention_ms",

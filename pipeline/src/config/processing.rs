@@ -69,11 +69,6 @@ pub struct RuntimeConfig {
     /// Up to twice this many records per partition are held while its task
     /// is behind.
     pub channel_capacity: usize,
-    /// A partition whose owner has not renewed its claim (a stamp in the
-    /// group's committed offsets) for this long is taken as owned by nobody,
-    /// and an instance makes the group assign it again. Keep it above the
-    /// group's `session.timeout.ms` (45 s by default).
-    pub unowned_after_ms: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -84,7 +79,6 @@ impl Default for RuntimeConfig {
             flush_after_ms: 10_000,
             completion_timeout_ms: 60_000,
             channel_capacity: 100_000,
-            unowned_after_ms: 60_000,
         }
     }
 }

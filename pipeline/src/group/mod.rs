@@ -1,18 +1,17 @@
-//! Consumer-group membership that keeps its promises without an operator:
-//! a stable identity (static membership), claims on the partitions it owns
-//! (see [`claims`]), a watchdog that notices partitions nobody owns and
-//! makes the group assign them again, and a refusal to run twice under one
-//! identity. Both stages use it; only the standard Kafka protocol is used,
-//! so it behaves the same on tansu and on any Kafka.
+//! A stage's membership in its consumer group, as Kafka's protocol gives
+//! it: a static member (`group.instance.id` = `kafka.instance_id`), so
+//! that a restart after a crash takes its partitions back without a
+//! rebalance; offsets committed from one place; a graceful stop that hands
+//! the partitions over at once (see [`session`]); and Kafka's fence on a
+//! second process that joins under the same identity, turned into an error
+//! that names the setting.
 //!
 //! Offsets are committed from one place, [`Membership::commit`], under one
 //! lock and asynchronously (librdkafka sends commits in order), so that an
 //! offset can never be committed backwards and no commit waits on a broker
 //! that is away.
 
-pub mod board;
-pub mod claims;
-pub mod watch;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,35 +19,37 @@ use std::sync::Mutex;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaResult;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::PipelineError;
-use claims::{Claim, Identity, Partition};
+
+/// A partition of one of the group's topics.
+pub type Partition = (String, i32);
 
 /// One stage's membership in its consumer group.
 pub struct Membership {
-    /// This process.
-    pub identity: Identity,
+    /// `kafka.instance_id`: the static member's `group.instance.id`.
+    pub instance: String,
     /// The consumer group.
     pub group: String,
     /// The topics the stage subscribes to.
     pub topics: Vec<String>,
     /// Owned partitions and the offset that is safe to commit, once known.
     owned: Mutex<BTreeMap<Partition, Option<i64>>>,
-    rejoin: AtomicBool,
-    duplicate: Mutex<Option<Claim>>,
+    /// The group assigned partitions (maybe none) since the subscription.
+    joined: AtomicBool,
 }
 
 impl Membership {
-    /// Membership of `identity` in `group`, reading `topics`.
-    pub fn new(identity: Identity, group: &str, topics: &[&str]) -> Self {
+    /// Membership of instance `instance` in `group`, reading `topics`.
+    pub fn new(instance: &str, group: &str, topics: &[&str]) -> Self {
         Membership {
-            identity,
+            instance: instance.to_string(),
             group: group.to_string(),
             topics: topics.iter().map(|t| t.to_string()).collect(),
             owned: Mutex::default(),
-            rejoin: AtomicBool::new(false),
-            duplicate: Mutex::new(None),
+            joined: AtomicBool::new(false),
         }
     }
 
@@ -59,6 +60,7 @@ impl Membership {
             let partition = (element.topic().to_string(), element.partition());
             owned.entry(partition).or_insert(None);
         }
+        self.joined.store(true, Ordering::SeqCst);
     }
 
     /// These partitions left this instance.
@@ -69,10 +71,10 @@ impl Membership {
         }
     }
 
-    /// The partitions this instance owns.
-    pub fn owned(&self) -> Vec<Partition> {
-        let owned = self.owned.lock().expect("not poisoned");
-        owned.keys().cloned().collect()
+    /// True once the group has assigned this member its share (which may
+    /// be nothing): from then on, leaving the group reaches the broker.
+    pub fn joined(&self) -> bool {
+        self.joined.load(Ordering::SeqCst)
     }
 
     /// Everything derived from `topic`/`partition` below `offset` is
@@ -101,32 +103,21 @@ impl Membership {
         }
     }
 
-    /// Asks the stage to leave and rejoin the group, which makes the group
-    /// assign every partition again.
-    pub fn request_rejoin(&self) {
-        self.rejoin.store(true, Ordering::SeqCst);
-    }
-
-    /// True once after [`Membership::request_rejoin`].
-    pub fn take_rejoin(&self) -> bool {
-        self.rejoin.swap(false, Ordering::SeqCst)
-    }
-
-    /// Records that another live process uses this identity.
-    pub fn found_duplicate(&self, claim: Claim) {
-        self.duplicate
-            .lock()
-            .expect("not poisoned")
-            .get_or_insert(claim);
-    }
-
-    /// The error to stop with when another live process uses this identity.
-    pub fn duplicate(&self) -> Option<PipelineError> {
-        let claim = self.duplicate.lock().expect("not poisoned").clone()?;
-        Some(PipelineError::DuplicateInstance {
-            instance: claim.instance,
-            group: self.group.clone(),
-            pid: claim.pid,
+    /// The error to stop with once the consumer cannot go on: Kafka fenced
+    /// it because another process joined the group as the same static
+    /// member (KIP-345: the newer one takes the identity over), or another
+    /// fatal error. `None` while the consumer is usable.
+    pub fn fatal<C: ConsumerContext>(&self, consumer: &BaseConsumer<C>) -> Option<PipelineError> {
+        let (code, reason) = consumer.client().fatal_error()?;
+        Some(match code {
+            RDKafkaErrorCode::FencedInstanceId => PipelineError::DuplicateInstance {
+                instance: self.instance.clone(),
+                group: self.group.clone(),
+            },
+            _ => PipelineError::Stopped(format!(
+                "the consumer of group {} failed for good: {reason}",
+                self.group
+            )),
         })
     }
 }

@@ -6,13 +6,12 @@
 //! blocks, so it keeps serving the group (rebalances, leaves) while a slow
 //! task or an unreachable sink holds consumption back, and memory stays
 //! bounded. Pausing is the last resort because librdkafka drops what it
-//! prefetched for a paused partition and fetches it again on resume, which
-//! costs a broker like tansu dearly (a checkpoint that waits a second for
-//! the broker must not cause it).
+//! prefetched for a paused partition and fetches it again on resume (a
+//! checkpoint that waits a second for the broker must not cause it).
 //!
 //! A task commits nothing itself: after each checkpoint it publishes the
-//! offsets that are now safe, and the group's watchdog commits them with its
-//! claims (see `group`).
+//! offsets that are now safe, and the group session commits them (see
+//! `group`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
@@ -28,7 +27,7 @@ use rdkafka::{ClientContext, Message, Statistics, TopicPartitionList};
 use super::task::{run_task, OwnedRecord, TaskEnv};
 use super::worker::Input;
 use crate::baselines::LiveBaselines;
-use crate::group::{claims::Identity, watch, Membership};
+use crate::group::{session, Membership};
 use crate::health::Stage;
 use crate::kafka_log;
 use crate::shutdown::Shutdown;
@@ -270,11 +269,7 @@ pub fn run(
         kafka.topics.predictions.as_str(),
         kafka.topics.labels.as_str(),
     ];
-    let membership = Arc::new(Membership::new(
-        Identity::of_this_process(&instance),
-        &kafka.groups.join,
-        &inputs,
-    ));
+    let membership = Arc::new(Membership::new(&instance, &kafka.groups.join, &inputs));
     let env = Arc::new(TaskEnv {
         config: config.clone(),
         baselines,
@@ -293,17 +288,12 @@ pub fn run(
         failure: Mutex::new(None),
     };
     let consumer = crate::kafka::member(kafka, &kafka.groups.join, &instance, context, "stage 1")?;
-    let outcome = watch::participate(
-        &membership,
-        &consumer,
-        config,
-        &sinks.metrics,
-        shutdown,
-        || consume(&consumer, &membership, &inputs, shutdown),
-    );
+    let outcome = session::participate(&membership, &consumer, config, || {
+        consume(&consumer, &membership, shutdown)
+    });
     consumer.context().stop_all();
     membership.commit(&consumer);
-    crate::kafka::leave_group(&consumer, "stage 1");
+    session::leave(&membership, &consumer, "stage 1");
     let failure = consumer
         .context()
         .failure
@@ -320,14 +310,10 @@ pub fn run(
 fn consume(
     consumer: &BaseConsumer<JoinContext>,
     membership: &Membership,
-    inputs: &[&str],
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
     let topics = &consumer.context().env.config.kafka.topics;
     while !shutdown.requested() {
-        if let Some(duplicate) = membership.duplicate() {
-            return Err(duplicate);
-        }
         if let Some(failure) = consumer
             .context()
             .failure
@@ -336,9 +322,6 @@ fn consume(
             .take()
         {
             return Err(failure);
-        }
-        if membership.take_rejoin() {
-            crate::kafka::rejoin(consumer, inputs, "stage 1")?;
         }
         consumer.context().drain_held(consumer)?;
         match consumer.poll(Duration::from_millis(100)) {
@@ -353,7 +336,10 @@ fn consume(
                     .context()
                     .route(consumer, record, message.partition())?;
             }
-            Some(Err(error)) => kafka_log::client_error(&error, "stage 1 consumer; retrying"),
+            Some(Err(error)) => match membership.fatal(consumer) {
+                Some(fatal) => return Err(fatal),
+                None => kafka_log::client_error(&error, "stage 1 consumer; retrying"),
+            },
             None => {}
         }
     }

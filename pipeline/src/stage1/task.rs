@@ -60,7 +60,7 @@ pub(super) fn run_task(
     let mut early = Vec::new();
     let Some((mut worker, mut checkpointer)) = restore(partition, env, &records, &mut early)?
     else {
-        return Ok(()); // revoked while restoring
+        return Ok(()); // revoked or stopped while restoring
     };
     tracing::info!(next_offsets = ?worker.next_offsets(), "processing the partition");
     let mut outbox = Outbox::new(env.producer.clone(), env.shutdown.clone());
@@ -79,9 +79,9 @@ pub(super) fn run_task(
 }
 
 /// The newest checkpoint of `partition` as a worker, replayed up to the
-/// progress recorded after it; retried with backoff until it succeeds, the
-/// partition is revoked (`None`) or the process shuts down. Records that
-/// arrive meanwhile are kept in `early`.
+/// progress recorded after it; retried with backoff until it succeeds, or
+/// the partition is revoked or the process stops (`None` for both). Records
+/// that arrive meanwhile are kept in `early`.
 fn restore(
     partition: i32,
     env: &TaskEnv,
@@ -105,10 +105,10 @@ fn restore(
             }
         }
         if !env.shutdown.wait(pause) {
+            // Stopping while restoring: nothing was processed, so there is
+            // nothing to checkpoint or commit.
             health.set_restoring(partition, None);
-            return Err(PipelineError::Stopped(format!(
-                "shut down while restoring partition {partition}"
-            )));
+            return Ok(None);
         }
         loop {
             match records.try_recv() {

@@ -20,7 +20,7 @@ use super::champions::Champions;
 use super::estimates::Estimates;
 use super::{publish, record};
 use crate::baselines::LiveBaselines;
-use crate::group::{claims::Identity, watch, Membership};
+use crate::group::{session, Membership};
 use crate::health::Stage;
 use crate::kafka_log;
 use crate::outbox::Outbox;
@@ -112,7 +112,7 @@ pub fn run(
     let kafka = &config.kafka;
     let instance = kafka.instance();
     let membership = Arc::new(Membership::new(
-        Identity::of_this_process(&instance),
+        &instance,
         &kafka.groups.evaluate,
         &[&kafka.topics.partials],
     ));
@@ -125,19 +125,13 @@ pub fn run(
     };
     let consumer =
         crate::kafka::member(kafka, &kafka.groups.evaluate, &instance, context, "stage 2")?;
-    let topics = [kafka.topics.partials.as_str()];
-    let outcome = watch::participate(
-        &membership,
-        &consumer,
-        config,
-        &sinks.metrics,
-        shutdown,
-        || evaluate(config, &baselines, &consumer, &topics, shutdown),
-    );
+    let outcome = session::participate(&membership, &consumer, config, || {
+        evaluate(config, &baselines, &consumer, shutdown)
+    });
     let context = consumer.context();
     context.publish_safe_offsets(&context.evaluators.lock().expect("not poisoned"));
     membership.commit(&consumer);
-    crate::kafka::leave_group(&consumer, "stage 2");
+    session::leave(&membership, &consumer, "stage 2");
     outcome
 }
 
@@ -146,7 +140,6 @@ fn evaluate(
     config: &Config,
     baselines: &LiveBaselines,
     consumer: &BaseConsumer<EvaluateContext>,
-    topics: &[&str],
     shutdown: &Shutdown,
 ) -> Result<(), PipelineError> {
     let context = consumer.context();
@@ -161,12 +154,6 @@ fn evaluate(
     let publish_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
     let mut last_publish = Instant::now();
     while !shutdown.requested() {
-        if let Some(duplicate) = context.membership.duplicate() {
-            return Err(duplicate);
-        }
-        if context.membership.take_rejoin() {
-            crate::kafka::rejoin(consumer, topics, "stage 2")?;
-        }
         let now_ms = started.elapsed().as_millis() as u64;
         let mut results: BTreeMap<i32, Vec<WindowResult>> = BTreeMap::new();
         match consumer.poll(Duration::from_millis(100)) {
@@ -191,7 +178,10 @@ fn evaluate(
                     ),
                 }
             }
-            Some(Err(error)) => kafka_log::client_error(&error, "stage 2 consumer; retrying"),
+            Some(Err(error)) => match context.membership.fatal(consumer) {
+                Some(fatal) => return Err(fatal),
+                None => kafka_log::client_error(&error, "stage 2 consumer; retrying"),
+            },
             None => {}
         }
         for (partition, evaluator) in context.evaluators.lock().expect("not poisoned").iter_mut() {

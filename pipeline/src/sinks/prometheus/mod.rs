@@ -65,8 +65,6 @@ pub struct Metrics {
     pub(super) replayed: IntCounterVec,
     pub(super) checkpoint_bytes: IntCounterVec,
     pub(super) assignments: IntGaugeVec,
-    pub(super) unowned: IntGaugeVec,
-    pub(super) heals: IntCounterVec,
     pub(super) baseline_missing: IntGaugeVec,
     pub(super) agent_incidents: IntCounterVec,
     pub(super) agent_actions: IntCounterVec,
@@ -250,16 +248,6 @@ impl Metrics {
                 "mlobs_assigned_partitions",
                 "Partitions this process owns, per stage.",
                 &["stage"],
-            ),
-            unowned: int_gauge(
-                "mlobs_group_unowned_partitions",
-                "Partitions with no fresh owner claim, as the group watchdog last saw them.",
-                &["group"],
-            ),
-            heals: counter(
-                "mlobs_group_heals_total",
-                "Times this process made its group assign partitions again because some had no owner.",
-                &["group"],
             ),
             baseline_missing: int_gauge(
                 "mlobs_baseline_missing",

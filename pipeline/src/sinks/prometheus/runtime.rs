@@ -104,16 +104,6 @@ impl Metrics {
             .set(partitions as i64);
     }
 
-    /// The watchdog of `group` saw `count` partitions without an owner.
-    pub fn unowned_partitions(&self, group: &str, count: usize) {
-        self.unowned.with_label_values(&[group]).set(count as i64);
-    }
-
-    /// This process made `group` assign its partitions again.
-    pub fn group_heal(&self, group: &str) {
-        self.heals.with_label_values(&[group]).inc();
-    }
-
     /// Whether `model`/`version`, seen in predictions, lacks a baseline.
     pub fn baseline_missing(&self, model: &str, version: &str, missing: bool) {
         self.baseline_missing

@@ -106,7 +106,10 @@ fn poll(
 ) -> Result<Option<Replayed>, PipelineError> {
     match consumer.poll(Duration::from_millis(200)) {
         None => Ok(None),
-        Some(Err(e)) => Err(failed(format!("reading the inputs to replay: {e}"))),
+        Some(Err(e)) => match crate::kafka_log::poll_error(e, "reading the inputs to replay") {
+            Some(e) => Err(failed(format!("reading the inputs to replay: {e}"))),
+            None => Ok(None),
+        },
         Some(Ok(message)) => Ok(Some(Replayed {
             input: Input::of_topic(&kafka.topics, message.topic()),
             offset: message.offset(),

@@ -59,10 +59,16 @@ class _Logger:
         librdkafka: Optional[Mapping[str, str]],
         encode: Callable[[Dict[str, Any]], bytes],
     ) -> None:
+        # As every mlobs producer (mlobs_schemas::kafka::producer_config in
+        # Rust): the Java client's partitioner, idempotent with acks=all, at
+        # most 5 requests in flight, and metadata refreshed every 10 s.
         settings = {
             "bootstrap.servers": brokers,
             "partitioner": "murmur2_random",
+            "enable.idempotence": True,
+            "acks": "all",
             "max.in.flight.requests.per.connection": 5,
+            "topic.metadata.refresh.interval.ms": 10_000,
             "linger.ms": linger_ms,
             "queue.buffering.max.messages": max(queue_capacity, 1),
         }
