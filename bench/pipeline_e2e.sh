@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# End-to-end throughput through the local broker: bench/throughput.toml is
-# produced into fresh topics first (timed on its own), then `mlobs run`
-# consumes it from the start: one instance without sinks (no ClickHouse, no
-# metrics endpoint), one with all sinks on, two with all sinks on; the clock
-# stops when every window result is complete. Events = predictions + labels. Before them, a
-# plain consumer reads the same topics (pipeline/benches/broker_read.rs): what
-# the broker alone delivers, the ceiling for the pipeline's figure.
+# End-to-end throughput through the local Kafka: bench/throughput.toml is
+# produced into fresh topics first (timed on its own), then, on those same
+# records:
+# - Kafka's own consumer (ConsumerPerformance, kafka-tools) reads them: what
+#   the broker delivers to a consumer that does nothing;
+# - the stage-1 runtime processes them in process, read into memory first
+#   (pipeline/benches/runtime_on_topics.rs): the rate without Kafka;
+# - `mlobs run` consumes them from the start: one instance without sinks (no
+#   ClickHouse, no metrics endpoint), one with all sinks on, two with all
+#   sinks on; the clock stops when every window result is complete.
+# Events = predictions + labels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
@@ -20,7 +24,7 @@ export MLOBS_KAFKA_PARTITIONS=4 MLOBS_WINDOWS_SIZE_MS=300000 MLOBS_WINDOWS_ALLOW
 export MLOBS_RUNTIME_CHECKPOINT_INTERVAL_MS=1000 MLOBS_RUNTIME_IDLE_AFTER_MS=1000 MLOBS_RUNTIME_FLUSH_AFTER_MS=2000
 export MLOBS_BASELINES_DIR="$work/baselines"
 topics() {
-    for t in predictions labels dlq partials changelog window_metrics alerts alert_state claims; do
+    for t in predictions labels dlq partials changelog window_metrics alerts alert_state; do
         export "MLOBS_KAFKA_TOPICS_$(echo $t | tr a-z A-Z)=$run-$1.$t"
     done
     export MLOBS_KAFKA_GROUPS_JOIN="$run-$1-join" MLOBS_KAFKA_GROUPS_EVALUATE="$run-$1-evaluate"
@@ -39,11 +43,19 @@ started=$(now)
 produced=$(now)
 events=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(sum(w["predictions"]+w["labeled"] for w in t))' "$work/truth.json")
 windows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/truth.json")
-echo "produce: $events events in $(python3 -c "print(f'{$produced-$started:.1f}')") s = $(python3 -c "print(f'{$events/($produced-$started):.0f}')") events/s (simulator -> tansu, one producer per stream)"
+echo "produce: $events events in $(python3 -c "print(f'{$produced-$started:.1f}')") s = $(python3 -c "print(f'{$events/($produced-$started):.0f}')") events/s (simulator -> Kafka, one producer per stream, idempotent, acks=all)"
 source_topics=("$MLOBS_KAFKA_TOPICS_PREDICTIONS" "$MLOBS_KAFKA_TOPICS_LABELS")
 broker_before=$(cpu_of "$broker") read_started=$(now)
-cargo bench -q -p mlobs-pipeline --bench broker_read
-echo "  broker CPU while the plain consumer read (with the bench's build and start): $(share "$(python3 -c "print($(now) - $read_started)")" "$broker_before" "$(cpu_of "$broker")")"
+# Kafka's own consumer on both input topics; fetch.nMsg.sec leaves out its
+# group join.
+kafka_rate=$( (source infra/kafka/service.sh && kafka_java org.apache.kafka.tools.ConsumerPerformance \
+    --bootstrap-server "127.0.0.1:$PORT" --include "^($run-source\\.predictions|$run-source\\.labels)\$" \
+    --num-records "$events" --group "$run-perf" --timeout 60000 --hide-header) |
+    awk -F', *' '{print $NF}')
+echo "Kafka's own consumer (ConsumerPerformance): $events records at ${kafka_rate%.*} records/s (after its group join), broker $(share "$(python3 -c "print($(now) - $read_started)")" "$broker_before" "$(cpu_of "$broker")") (with the JVM's start)"
+in_process=$(cargo bench -q -p mlobs-pipeline --bench runtime_on_topics)
+echo "$in_process"
+in_process_rate=$(sed -n 's/.* events at \([0-9]*\) events\/s.*/\1/p' <<<"$in_process")
 
 # runs INSTANCES SINKS: consume the source topics with fresh groups.
 runs() {
@@ -83,20 +95,24 @@ runs() {
     seconds=$(python3 -c "print(f'{$finished-$started:.1f}')")
     echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
     echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start), peak RSS per instance:$peak_rss"
-    echo "  $(cargo bench -q -p mlobs-pipeline --bench broker_read -- --written)"
+    echo "  $(cargo bench -q -p mlobs-pipeline --bench runtime_on_topics -- --written)"
     # From the first partition processed to the last window complete: the
-    # rate without the start (claims, the group join, tansu's 3 s static join).
-    python3 - "$events" "$finished" "$work"/run"$instances-$sinks"-*.log <<'PY'
+    # rate without the start (the group join), beside the in-process rate.
+    python3 - "$events" "$finished" "$in_process_rate" "$work"/run"$instances-$sinks"-*.log <<'PY'
 import datetime, re, sys
-events, finished, logs = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+events, finished, in_process, logs = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
 stamps = [datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
           for log in logs for line in open(log)
           if "processing the partition" in line and (m := re.match(r"(\S+Z)", line))]
 first = min(stamps)
-print(f"  after the join: {events} events in {finished - first:.1f} s = {events / (finished - first):.0f} events/s")
+rate = events / (finished - first)
+print(f"  after the join: {events} events in {finished - first:.1f} s = {rate:.0f} events/s, {rate / in_process:.0%} of the runtime in process")
 PY
 }
 runs 1 off
 runs 1 on
 runs 2 on
 curl -fsS http://127.0.0.1:8123/ --data-binary "DROP DATABASE IF EXISTS bench_e2e_$$" >/dev/null
+# The broker keeps what it is given: this run's topics go.
+(source infra/kafka/service.sh && kafka_java org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "127.0.0.1:$PORT" --delete --topic "$run-.*" >/dev/null)

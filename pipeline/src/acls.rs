@@ -10,7 +10,9 @@
 //!
 //! Readers that pick their partitions and offsets themselves (the
 //! checkpoint, alert-state and action readers, `mlobs windows`, `mlobs
-//! alerts`) neither join nor commit, so they need no group ACL.
+//! alerts`) neither join nor commit, but librdkafka gives them a group id
+//! (`kafka.groups.reader`) and looks its coordinator up: DESCRIBE on that
+//! group.
 
 use serde::Serialize;
 
@@ -32,7 +34,7 @@ pub enum Component {
     Agent,
     /// `mlobs mcp serve`, and `mlobs agent approve|reject`.
     Mcp,
-    /// `mlobs windows` and `mlobs alerts`.
+    /// `mlobs windows`, `mlobs alerts` and `mlobs agent incidents`.
     Reader,
     /// `mlobs alerts webhook` (Alertmanager's alerts onto the alerts topic).
     Webhook,
@@ -95,11 +97,11 @@ impl Acl {
         }
     }
 
-    fn group(name: &str) -> Self {
+    fn group(name: &str, operation: &'static str) -> Self {
         Acl {
             resource: "GROUP",
             name: name.to_string(),
-            operation: "READ",
+            operation,
         }
     }
 }
@@ -117,7 +119,8 @@ pub fn needed(kafka: &KafkaConfig, component: Component) -> Vec<Acl> {
         Component::Join => vec![
             Acl::topic(&t.predictions, "READ"),
             Acl::topic(&t.labels, "READ"),
-            Acl::group(&g.join),
+            Acl::group(&g.join, "READ"),
+            Acl::group(&g.reader, "DESCRIBE"),
             Acl::topic(&t.partials, "WRITE"),
             Acl::topic(&t.dlq, "WRITE"),
             // Checkpoints are written, and read back on restore.
@@ -126,7 +129,8 @@ pub fn needed(kafka: &KafkaConfig, component: Component) -> Vec<Acl> {
         ],
         Component::Evaluate => vec![
             Acl::topic(&t.partials, "READ"),
-            Acl::group(&g.evaluate),
+            Acl::group(&g.evaluate, "READ"),
+            Acl::group(&g.reader, "DESCRIBE"),
             Acl::topic(&t.window_metrics, "WRITE"),
             Acl::topic(&t.alerts, "WRITE"),
             Acl::topic(&t.dlq, "WRITE"),
@@ -141,7 +145,8 @@ pub fn needed(kafka: &KafkaConfig, component: Component) -> Vec<Acl> {
         ],
         Component::Agent => vec![
             Acl::topic(&t.alerts, "READ"),
-            Acl::group(&g.agent),
+            Acl::group(&g.agent, "READ"),
+            Acl::group(&g.reader, "DESCRIBE"),
             Acl::topic(&t.incidents, "WRITE"),
             Acl::topic(&t.incidents, "READ"),
             Acl::topic(&t.agent_actions, "WRITE"),
@@ -150,10 +155,14 @@ pub fn needed(kafka: &KafkaConfig, component: Component) -> Vec<Acl> {
         Component::Mcp => vec![
             Acl::topic(&t.agent_actions, "WRITE"),
             Acl::topic(&t.agent_actions, "READ"),
+            Acl::group(&g.reader, "DESCRIBE"),
         ],
         Component::Reader => vec![
             Acl::topic(&t.window_metrics, "READ"),
             Acl::topic(&t.alerts, "READ"),
+            Acl::topic(&t.incidents, "READ"),
+            Acl::topic(&t.agent_actions, "READ"),
+            Acl::group(&g.reader, "DESCRIBE"),
         ],
         Component::Webhook => vec![Acl::topic(&t.alerts, "WRITE")],
         Component::Topics => t
@@ -195,6 +204,6 @@ mod tests {
         assert!(
             needed(&kafka, Component::Producer).contains(&Acl::topic("team.predictions", "WRITE"))
         );
-        assert!(needed(&kafka, Component::Agent).contains(&Acl::group("team-agent")));
+        assert!(needed(&kafka, Component::Agent).contains(&Acl::group("team-agent", "READ")));
     }
 }

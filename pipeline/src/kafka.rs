@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::producer::FutureProducer;
 use rdkafka::{ClientConfig, Statistics};
 
@@ -21,18 +21,30 @@ use crate::PipelineError;
 /// interval) are kept: a restart after a crash takes its partitions back at
 /// once as the same static member, and a graceful stop leaves the group (see
 /// `group`), so only an instance that never comes back waits out the
-/// session. Fetches are bounded so that
-/// one poll hands over at most a few hundred KB per partition, and the
-/// prefetch queue is bounded so that memory stays flat.
+/// session.
 pub fn consumer_config(kafka: &KafkaConfig, group: &str) -> ClientConfig {
-    let mut config = mlobs_schemas::kafka::client_config(&kafka.brokers, &Default::default());
+    let mut config = reader_config(kafka);
     config
         .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
         // Range assignment gives partition p of every topic to the same member:
         // predictions p and labels p meet in one task.
-        .set("partition.assignment.strategy", "range")
+        .set("partition.assignment.strategy", "range");
+    user_settings_win(&mut config, kafka);
+    config
+}
+
+/// Settings for a consumer that assigns itself the partitions and offsets
+/// it reads and commits nothing (the checkpoint, alert-state and action
+/// readers, `mlobs windows`). librdkafka refuses to assign without a group
+/// id, so it carries `kafka.groups.reader`, which it never joins. Fetches
+/// are bounded so that one poll hands over at most a few hundred KB per
+/// partition, and the prefetch queue is bounded so that memory stays flat.
+pub fn reader_config(kafka: &KafkaConfig) -> ClientConfig {
+    let mut config = mlobs_schemas::kafka::client_config(&kafka.brokers, &Default::default());
+    config
+        .set("group.id", &kafka.groups.reader)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
         .set("max.partition.fetch.bytes", "262144")
         .set("fetch.max.bytes", "4194304")
         .set("queued.max.messages.kbytes", "16384");
@@ -85,12 +97,14 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A consumer that, when dropped, closes within [`CLOSE_TIMEOUT`].
 ///
-/// Dropping a plain `BaseConsumer` waits for the broker without a deadline,
-/// so a broker that is away (stopped, or unreachable) would hold a
-/// shutdown forever.
+/// Dropping a plain `BaseConsumer` of a group waits for the broker without
+/// a deadline, so a broker that is away (stopped, or unreachable) would
+/// hold a shutdown forever. A consumer outside any group has nothing to
+/// close with the broker.
 pub struct Member<C: ConsumerContext + 'static> {
     consumer: Option<BaseConsumer<C>>,
     name: &'static str,
+    in_group: bool,
 }
 
 impl<C: ConsumerContext + 'static> Member<C> {
@@ -106,6 +120,7 @@ impl<C: ConsumerContext + 'static> Member<C> {
         Ok(Member {
             consumer: Some(consumer),
             name,
+            in_group: config.get("group.id").is_some(),
         })
     }
 }
@@ -123,6 +138,9 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
         let Some(consumer) = self.consumer.take() else {
             return;
         };
+        if !self.in_group {
+            return;
+        }
         let closed = consumer.close_queue().is_ok() && {
             let deadline = std::time::Instant::now() + CLOSE_TIMEOUT;
             while !consumer.closed() && std::time::Instant::now() < deadline {
@@ -144,7 +162,8 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
     }
 }
 
-/// A client that only asks the broker where partitions start and end.
+/// A client that only asks the broker about topics and where partitions
+/// start and end (a consumer without a group, which never reads a record).
 pub fn offsets_client(kafka: &KafkaConfig) -> Result<BaseConsumer<Quiet>, PipelineError> {
     mlobs_schemas::kafka::client_config(&kafka.brokers, &kafka.librdkafka)
         .create_with_context(Quiet)
@@ -189,26 +208,34 @@ pub fn producer(kafka: &KafkaConfig) -> Result<Producer, PipelineError> {
 /// serve again. A failure that waiting does not cure (a refused password,
 /// an untrusted certificate, a missing ACL) is returned at once.
 pub const PATIENCE: Duration = Duration::from_secs(30);
-/// One attempt's share of [`PATIENCE`]: the first error of a misconfigured
-/// client reaches the user within it.
-const ATTEMPT: Duration = Duration::from_secs(5);
+/// One attempt's share of [`PATIENCE`]: a misconfigured client's error
+/// reaches the user after the first.
+const ATTEMPT: Duration = Duration::from_secs(2);
 
-/// Runs `request` (given its timeout) until it succeeds, fails for good,
-/// or [`PATIENCE`] has passed, logging each retry with `what`; returns the
-/// last error.
-pub fn patiently<T>(
+/// Runs `request` on `client` (given its timeout) until it succeeds, fails
+/// for good, or [`PATIENCE`] has passed, logging each retry with `what`;
+/// returns the last error. Between attempts it serves the client's queue,
+/// where librdkafka leaves the reason of a TLS or SASL failure (the
+/// request itself only times out): that is how a refused password ends the
+/// wait after one attempt. `client` must have nothing assigned yet (a
+/// record served there would be lost).
+pub fn patiently<C: ConsumerContext, T>(
     what: &str,
-    mut request: impl FnMut(Duration) -> rdkafka::error::KafkaResult<T>,
+    client: &BaseConsumer<C>,
+    mut request: impl FnMut(&BaseConsumer<C>, Duration) -> rdkafka::error::KafkaResult<T>,
 ) -> rdkafka::error::KafkaResult<T> {
+    debug_assert!(client.assignment().map_or(true, |a| a.count() == 0));
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match request(left.min(ATTEMPT)) {
+        let error = match request(client, left.min(ATTEMPT)) {
             Ok(answer) => return Ok(answer),
-            Err(error) if left > ATTEMPT && !crate::kafka_log::fails_for_good(&error) => {
-                tracing::warn!(%error, "{what}: no answer yet; retrying");
-            }
-            Err(error) => return Err(error),
+            Err(error) => error,
+        };
+        let _ = client.poll(Duration::ZERO);
+        if left <= ATTEMPT || crate::kafka_log::fails_for_good(&error) {
+            return Err(error);
         }
+        tracing::warn!(%error, "{what}: no answer yet; retrying");
     }
 }

@@ -28,19 +28,30 @@ static SECURITY: Mutex<Option<(Instant, String)>> = Mutex::new(None);
 /// What to add to a failed Kafka operation's error when the cluster is
 /// reached through TLS or SASL (`security.protocol` in `librdkafka`, the
 /// `[kafka.librdkafka]` settings): such failures surface as timeouts or
-/// transport failures, and the setting is the likely cause. Names what
-/// librdkafka reported about TLS or SASL, when its log got that far.
+/// transport failures, and a setting is the likely cause. Names the
+/// setting librdkafka's last TLS or SASL failure points at, with what it
+/// said, when its log got that far.
 pub fn security_hint(librdkafka: &BTreeMap<String, String>) -> Option<String> {
     let protocol = librdkafka.get("security.protocol")?;
     if protocol.eq_ignore_ascii_case("plaintext") {
         return None;
     }
-    let said = security_failure()
+    let said = security_failure();
+    let culprit = match said.as_deref() {
+        Some(text) if text.contains("SASL authentication") || text.contains("credentials") => {
+            "the broker refused the credentials: check kafka.librdkafka sasl.username and sasl.password (MLOBS_LIBRDKAFKA_SASL_PASSWORD) and sasl.mechanism".to_string()
+        }
+        Some(text) if text.contains("certificate verify failed") => {
+            "the broker's certificate is not trusted: set kafka.librdkafka ssl.ca.location to the CA that signed it".to_string()
+        }
+        _ => format!(
+            "kafka.librdkafka security.protocol is {protocol}: a broker port that does not speak it (TLS to a plain port), an untrusted certificate (ssl.ca.location) or refused credentials (sasl.username, sasl.password) fail like this"
+        ),
+    };
+    let said = said
         .map(|failure| format!("; librdkafka said: {failure}"))
         .unwrap_or_default();
-    Some(format!(
-        "kafka.librdkafka security.protocol is {protocol}: a broker port that does not speak it (TLS to a plain port), an untrusted certificate (ssl.ca.location) or refused credentials (sasl.*) fail like this{said}"
-    ))
+    Some(format!("{culprit}{said}"))
 }
 
 /// The TLS or SASL failure librdkafka reported in the last two minutes,
@@ -224,6 +235,15 @@ mod tests {
             "{hint}"
         );
         assert!(hint.contains("SSL_HANDSHAKE"), "{hint}");
+        // The setting to fix, when librdkafka said which failure it was.
+        for (said, setting) in [
+            ("SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512", "sasl.password"),
+            ("SSL handshake failed: error:0A000086:SSL routines::certificate verify failed", "ssl.ca.location"),
+        ] {
+            client_log(RDKafkaLogLevel::Error, "FAIL", said);
+            let hint = security_hint(&settings).unwrap();
+            assert!(hint.contains(setting), "{hint}");
+        }
         settings.insert("security.protocol".to_string(), "plaintext".to_string());
         assert_eq!(security_hint(&settings), None);
     }

@@ -63,6 +63,15 @@ pub enum PipelineError {
     /// A topic is missing or misconfigured.
     #[error("topic {topic}: {detail}")]
     Topic { topic: String, detail: String },
+    /// The cluster refused a request for want of an ACL; waiting does not
+    /// cure that.
+    #[error("Kafka refused {operation} on {resource} {name} ({code}): grant it to the principal mlobs connects as (kafka.librdkafka sasl.username); `mlobs topics acls --for COMPONENT` lists every ACL a component needs")]
+    Unauthorized {
+        operation: &'static str,
+        resource: &'static str,
+        name: String,
+        code: String,
+    },
 }
 
 impl PipelineError {
@@ -71,5 +80,36 @@ impl PipelineError {
             action: action.to_string(),
             source,
         }
+    }
+
+    /// [`PipelineError::Unauthorized`] when `error` is Kafka refusing an ACL
+    /// (`operation` on `resource` `name` is what the request needed; a
+    /// refusal of another kind of resource names that kind instead), else
+    /// `None`.
+    pub fn unauthorized(
+        error: &rdkafka::error::KafkaError,
+        operation: &'static str,
+        resource: &'static str,
+        name: &str,
+    ) -> Option<Self> {
+        use rdkafka::types::RDKafkaErrorCode as Code;
+        let code = error.rdkafka_error_code()?;
+        let refused = match code {
+            Code::TopicAuthorizationFailed => "TOPIC",
+            Code::GroupAuthorizationFailed => "GROUP",
+            Code::ClusterAuthorizationFailed => "CLUSTER",
+            _ => return None,
+        };
+        let name = if refused == resource {
+            name.to_string()
+        } else {
+            "(the one this request used)".to_string()
+        };
+        Some(PipelineError::Unauthorized {
+            operation,
+            resource: refused,
+            name,
+            code: code.to_string(),
+        })
     }
 }

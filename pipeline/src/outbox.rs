@@ -173,7 +173,7 @@ async fn wait_in_order(
     shutdown: &Shutdown,
 ) -> (Vec<(i32, i64)>, Result<Option<String>, PipelineError>) {
     let mut placed = Vec::with_capacity(pending.len());
-    for (_, delivery) in pending.iter_mut() {
+    for (kept, delivery) in pending.iter_mut() {
         let outcome = loop {
             let tick = tokio::time::timeout(Duration::from_millis(200), &mut *delivery);
             if let Ok(outcome) = tick.await {
@@ -185,7 +185,23 @@ async fn wait_in_order(
         };
         match outcome {
             Ok(Ok(delivered)) => placed.push((delivered.partition, delivered.offset)),
-            Ok(Err((error, _))) => return (placed, Ok(Some(error.to_string()))),
+            Ok(Err((error, _))) => {
+                // Sending again cannot cure a missing ACL or a producer
+                // that failed for good (idempotence broken).
+                if let Some(refusal) =
+                    PipelineError::unauthorized(&error, "WRITE", "TOPIC", &kept.topic)
+                {
+                    return (placed, Err(refusal));
+                }
+                if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal) {
+                    let fatal = PipelineError::Stopped(format!(
+                        "the producer failed for good sending to {}: {error}; nothing past the last acknowledged record is committed, so a restart sends again",
+                        kept.topic
+                    ));
+                    return (placed, Err(fatal));
+                }
+                return (placed, Ok(Some(error.to_string())));
+            }
             Err(_) => {
                 let closed = PipelineError::Stopped("the producer was closed".into());
                 return (placed, Err(closed));

@@ -10,7 +10,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::config::KafkaConfig;
-use crate::kafka::{consumer_config, Member};
+use crate::kafka::{reader_config, Member};
 use crate::kafka_log::Quiet;
 use crate::PipelineError;
 
@@ -64,15 +64,16 @@ pub fn read_records(
     topic: &str,
     what: &'static str,
 ) -> Result<Vec<ReadRecord>, PipelineError> {
-    let consumer = Member::create(&consumer_config(kafka, "mlobs-reader"), Quiet, what)?;
+    let consumer = Member::create(&reader_config(kafka), Quiet, what)?;
     let partitions = crate::topics::partition_count(kafka, topic)?;
     let mut assignment = TopicPartitionList::new();
     let mut ends = BTreeMap::new();
     for partition in 0..partitions {
-        let (low, high) = crate::kafka::patiently(&format!("reading {what} offsets"), |t| {
-            consumer.fetch_watermarks(topic, partition, t)
-        })
-        .map_err(|e| PipelineError::kafka(&format!("reading {what} offsets"), e))?;
+        let (low, high) =
+            crate::kafka::patiently(&format!("reading {what} offsets"), &consumer, |c, t| {
+                c.fetch_watermarks(topic, partition, t)
+            })
+            .map_err(|e| PipelineError::kafka(&format!("reading {what} offsets"), e))?;
         if high > low {
             ends.insert(partition, high);
             let _ = assignment.add_partition_offset(topic, partition, Offset::Offset(low));
@@ -105,7 +106,12 @@ pub fn read_records(
         let message = match result {
             Ok(message) => message,
             Err(error) => match crate::kafka_log::poll_error(error, &format!("reading {what}")) {
-                Some(error) => return Err(PipelineError::kafka(&format!("reading {what}"), error)),
+                Some(error) => {
+                    return Err(PipelineError::unauthorized(&error, "READ", "TOPIC", topic)
+                        .unwrap_or_else(|| {
+                            PipelineError::kafka(&format!("reading {what}"), error)
+                        }))
+                }
                 None => continue,
             },
         };

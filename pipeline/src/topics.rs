@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::consumer::Consumer;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
@@ -67,6 +68,10 @@ pub fn settings(kafka: &KafkaConfig, topic_key: &str) -> Vec<(&'static str, Stri
 /// new topics get [`partitions`], [`settings`] and
 /// `kafka.replication_factor` replicas.
 pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, PipelineError> {
+    // Reading the metadata first fails fast with the reason when the
+    // cluster cannot be reached or refuses this client (the admin client
+    // would only time out: its log, with the reason, is never served).
+    fetch_metadata(kafka, None)?;
     let admin = admin_client(kafka)?;
     let all = kafka.topics.all();
     let settings: Vec<Vec<(&str, String)>> =
@@ -90,7 +95,7 @@ pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, Pipel
         .create_topics(&new_topics, &options)
         .await
         .map_err(|e| PipelineError::kafka("creating topics", e))?;
-    let metadata = fetch_metadata(&admin, kafka)?;
+    let metadata = fetch_metadata(kafka, None)?;
     let mut outcome = Vec::new();
     for result in results {
         let (name, created) = match result {
@@ -103,7 +108,7 @@ pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, Pipel
                 })
             }
         };
-        let partitions = partition_count_in(&metadata, &name).unwrap_or(kafka.partitions);
+        let partitions = partition_count_in(&metadata, &name)?.unwrap_or(kafka.partitions);
         let state = if created {
             Created::New { partitions }
         } else {
@@ -117,17 +122,12 @@ pub async fn create(kafka: &KafkaConfig) -> Result<Vec<(String, Created)>, Pipel
 /// Verifies that the predictions and labels topics exist and have the same
 /// partition count; returns that count.
 pub fn check_copartitioned(kafka: &KafkaConfig) -> Result<i32, PipelineError> {
-    let admin = admin_client(kafka)?;
-    let metadata = fetch_metadata(&admin, kafka)?;
     let predictions = &kafka.topics.predictions;
     let labels = &kafka.topics.labels;
-    let count = |topic: &str| {
-        partition_count_in(&metadata, topic).ok_or_else(|| PipelineError::Topic {
-            topic: topic.to_string(),
-            detail: "it does not exist; run `mlobs topics create`".into(),
-        })
-    };
-    let (p, l) = (count(predictions)?, count(labels)?);
+    let (p, l) = (
+        partition_count(kafka, predictions)?,
+        partition_count(kafka, labels)?,
+    );
     if p != l {
         return Err(PipelineError::Topic {
             topic: labels.clone(),
@@ -141,11 +141,12 @@ pub fn check_copartitioned(kafka: &KafkaConfig) -> Result<i32, PipelineError> {
     Ok(p)
 }
 
-/// Partitions of `topic`, which must exist.
+/// Partitions of `topic`, which must exist. Asked of the topic alone: a
+/// listing of every topic leaves out the ones the principal may not
+/// describe, which would look like a missing topic instead of a missing ACL.
 pub fn partition_count(kafka: &KafkaConfig, topic: &str) -> Result<i32, PipelineError> {
-    let admin = admin_client(kafka)?;
-    let metadata = fetch_metadata(&admin, kafka)?;
-    partition_count_in(&metadata, topic).ok_or_else(|| PipelineError::Topic {
+    let metadata = fetch_metadata(kafka, Some(topic))?;
+    partition_count_in(&metadata, topic)?.ok_or_else(|| PipelineError::Topic {
         topic: topic.to_string(),
         detail: "it does not exist; run `mlobs topics create`".into(),
     })
@@ -157,21 +158,36 @@ fn admin_client(kafka: &KafkaConfig) -> Result<AdminClient<Quiet>, PipelineError
         .map_err(|e| PipelineError::kafka("creating the admin client", e))
 }
 
-/// The cluster's metadata; a busy broker is waited for
-/// ([`crate::kafka::patiently`]) before the error reaches the user.
-fn fetch_metadata(
-    admin: &AdminClient<Quiet>,
-    kafka: &KafkaConfig,
-) -> Result<Metadata, PipelineError> {
+/// The cluster's metadata, of `topic` or of every topic; a cluster that
+/// cannot answer yet is waited for ([`crate::kafka::patiently`]) before the
+/// error reaches the user.
+fn fetch_metadata(kafka: &KafkaConfig, topic: Option<&str>) -> Result<Metadata, PipelineError> {
     let what = format!("reading metadata from {}", kafka.brokers);
-    crate::kafka::patiently(&what, |timeout| admin.inner().fetch_metadata(None, timeout))
-        .map_err(|e| PipelineError::kafka(&what, e))
+    let client = crate::kafka::offsets_client(kafka)?;
+    crate::kafka::patiently(&what, &client, |client, timeout| {
+        client.fetch_metadata(topic, timeout)
+    })
+    .map_err(|e| PipelineError::kafka(&what, e))
 }
 
-fn partition_count_in(metadata: &Metadata, topic: &str) -> Option<i32> {
-    metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic && t.error().is_none())
-        .map(|t| t.partitions().len() as i32)
+/// Partitions of `topic` in `metadata`: `Ok(None)` when it does not exist,
+/// an error when the broker would not describe it (a missing ACL).
+fn partition_count_in(metadata: &Metadata, topic: &str) -> Result<Option<i32>, PipelineError> {
+    let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
+        return Ok(None);
+    };
+    match found.error() {
+        None => Ok(Some(found.partitions().len() as i32)),
+        Some(code)
+            if RDKafkaErrorCode::from(code) == RDKafkaErrorCode::TopicAuthorizationFailed =>
+        {
+            Err(PipelineError::Unauthorized {
+                operation: "DESCRIBE (or READ, WRITE)",
+                resource: "TOPIC",
+                name: topic.to_string(),
+                code: RDKafkaErrorCode::from(code).to_string(),
+            })
+        }
+        Some(_) => Ok(None),
+    }
 }

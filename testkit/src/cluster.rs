@@ -44,11 +44,16 @@ impl KafkaCluster {
         let pid = pid.trim();
         let killed = Command::new("kill").args(["-KILL", pid]).status().unwrap();
         assert!(killed.success(), "kill -9 {pid} (node {node})");
-        let proc = PathBuf::from(format!("/proc/{pid}"));
+        // Dead once no process has the id, or only its zombie (which holds
+        // no port any more) waits for its parent.
+        let status = PathBuf::from(format!("/proc/{pid}/status"));
         wait_until(
             Duration::from_secs(30),
             "the killed node to be gone",
-            || (!proc.exists()).then_some(()),
+            || {
+                let state = std::fs::read_to_string(&status).unwrap_or_default();
+                (state.is_empty() || state.contains("State:\tZ")).then_some(())
+            },
         );
     }
 

@@ -40,6 +40,24 @@ impl PrivateService {
         )
     }
 
+    /// An Apache Kafka broker of our own whose client port speaks SASL_SSL
+    /// (SCRAM-SHA-512, a certificate signed by a CA of its own:
+    /// [`PrivateService::ca_file`]) and enforces ACLs with Kafka's standard
+    /// authorizer. `users` are (name, password); `admin` is the super user.
+    pub fn kafka_secure(users: &[(&str, &str)]) -> Self {
+        let (port, controller) = (free_port(), free_port());
+        let users: Vec<String> = users.iter().map(|(u, p)| format!("{u}:{p}")).collect();
+        Self::start(
+            "kafka",
+            port,
+            vec![
+                ("MLOBS_KAFKA_PORT", port.to_string()),
+                ("MLOBS_KAFKA_CONTROLLER_PORT", controller.to_string()),
+                ("MLOBS_KAFKA_SASL_USERS", users.join(",")),
+            ],
+        )
+    }
+
     /// A ClickHouse server of our own (HTTP on `port`).
     pub fn clickhouse() -> Self {
         let port = free_port();

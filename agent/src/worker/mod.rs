@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mlobs_pipeline::config::{AlertRules, RetrainConfig};
+use mlobs_pipeline::config::{AlertRules, KafkaConfig, RetrainConfig};
 use mlobs_pipeline::health::Health;
 use mlobs_pipeline::kafka::{consumer_config, Member};
-use mlobs_pipeline::kafka_log::Quiet;
+use mlobs_pipeline::kafka_log::{self, Quiet};
 use mlobs_pipeline::shutdown::Shutdown;
 use mlobs_pipeline::sinks::clickhouse::{ClickHouse, ClickHouseError};
 use mlobs_pipeline::sinks::prometheus::server::serve;
@@ -30,6 +30,7 @@ use mlobs_pipeline::{Config, PipelineError};
 use mlobs_schemas::time::now_ms;
 use mlobs_schemas::{AlertEvent, WriterSchemas};
 use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::Message;
 
 use crate::graph::policy::{Policy, PolicyError};
@@ -125,11 +126,15 @@ pub fn run(config: &Config, shutdown: &Shutdown) -> Result<(), WorkerError> {
         .map_err(|e| PipelineError::kafka("subscribing to the alerts topic", e))?;
     let tick = Duration::from_millis(config.agent.poll_ms.max(10));
     while !shutdown.requested() {
-        let read = worker.read_alerts(&alerts, &schemas, tick);
-        for action in tail.drain() {
+        let read = worker.read_alerts(&alerts, &schemas, tick, kafka)?;
+        for action in tail.drain()? {
             store::merge(&mut worker.actions, action);
         }
         if let Err(error) = worker.step() {
+            // A missing ACL is not cured by trying again.
+            if let WorkerError::Pipeline(PipelineError::Unauthorized { .. }) = error {
+                return Err(error);
+            }
             tracing::warn!(%error, "the agent could not save its progress; trying again");
             shutdown.wait(tick);
             continue;
@@ -153,7 +158,8 @@ impl Worker {
         alerts: &Member<Quiet>,
         schemas: &WriterSchemas,
         wait: Duration,
-    ) -> usize {
+        kafka: &KafkaConfig,
+    ) -> Result<usize, WorkerError> {
         let mut read = 0;
         let mut timeout = wait;
         while let Some(result) = alerts.poll(timeout) {
@@ -161,7 +167,17 @@ impl Worker {
             let message = match result {
                 Ok(message) => message,
                 Err(error) => {
-                    mlobs_pipeline::kafka_log::client_error(&error, "alerts consumer; retrying");
+                    if let Some(error) = kafka_log::poll_error(error, "reading the alerts") {
+                        let (resource, name) = match error.rdkafka_error_code() {
+                            Some(RDKafkaErrorCode::GroupAuthorizationFailed) => {
+                                ("GROUP", &kafka.groups.agent)
+                            }
+                            _ => ("TOPIC", &kafka.topics.alerts),
+                        };
+                        return Err(PipelineError::unauthorized(&error, "READ", resource, name)
+                            .unwrap_or_else(|| PipelineError::kafka("reading the alerts", error))
+                            .into());
+                    }
                     break;
                 }
             };
@@ -185,7 +201,7 @@ impl Worker {
                 ),
             }
         }
-        read
+        Ok(read)
     }
 
     /// Advances every open incident, starts the retraining jobs the

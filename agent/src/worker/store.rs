@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mlobs_pipeline::config::KafkaConfig;
-use mlobs_pipeline::kafka::{consumer_config, Member};
-use mlobs_pipeline::kafka_log::Quiet;
+use mlobs_pipeline::kafka::{reader_config, Member};
+use mlobs_pipeline::kafka_log::{self, Quiet};
 use mlobs_pipeline::outbox::{Outbox, Outgoing};
 use mlobs_pipeline::read_back::read_records;
 use mlobs_pipeline::shutdown::Shutdown;
@@ -184,11 +184,7 @@ impl ActionTail {
     /// A reader of every partition of the actions topic, from the start.
     pub fn open(kafka: &KafkaConfig) -> Result<ActionTail, WorkerError> {
         let topic = kafka.topics.agent_actions.clone();
-        let consumer = Member::create(
-            &consumer_config(kafka, "mlobs-agent-actions"),
-            Quiet,
-            "agent actions tail",
-        )?;
+        let consumer = Member::create(&reader_config(kafka), Quiet, "agent actions tail")?;
         let partitions = mlobs_pipeline::topics::partition_count(kafka, &topic)?;
         let mut assignment = TopicPartitionList::new();
         for partition in 0..partitions {
@@ -203,7 +199,7 @@ impl ActionTail {
     }
 
     /// The action records that arrived since the last call.
-    pub fn drain(&self) -> Vec<Action> {
+    pub fn drain(&self) -> Result<Vec<Action>, PipelineError> {
         let mut actions = Vec::new();
         while let Some(result) = self.consumer.poll(Duration::from_millis(10)) {
             match result {
@@ -214,11 +210,21 @@ impl ActionTail {
                     message.payload().unwrap_or_default(),
                 )),
                 Err(error) => {
-                    tracing::warn!(topic = %self.topic, %error, "reading the actions topic; retrying");
+                    if let Some(error) = kafka_log::poll_error(error, "reading the actions topic") {
+                        return Err(PipelineError::unauthorized(
+                            &error,
+                            "READ",
+                            "TOPIC",
+                            &self.topic,
+                        )
+                        .unwrap_or_else(|| {
+                            PipelineError::kafka("reading the actions topic", error)
+                        }));
+                    }
                     break;
                 }
             }
         }
-        actions
+        Ok(actions)
     }
 }

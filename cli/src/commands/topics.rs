@@ -35,7 +35,8 @@ struct AclsArgs {
     principal: String,
     /// The component: run (or join, evaluate: one stage), producer (model
     /// servers, SDKs, simulate), agent, mcp (also agent approve|reject),
-    /// reader (windows, alerts), webhook (alerts webhook), topics (create, check).
+    /// reader (windows, alerts, agent incidents), webhook (alerts
+    /// webhook), topics (create, check).
     #[arg(long = "for", value_parser = component_parser())]
     component: Component,
     /// Table for people, JSON for scripts that create them.

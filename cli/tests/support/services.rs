@@ -232,9 +232,21 @@ impl Pipeline {
     /// `scenario` whose model `churn` has a name of its own (runs sharing
     /// one MLflow never collide); returns it, the model name and the copy.
     pub fn on_registry(name: &str, scenario: &str) -> (Pipeline, String, String) {
+        Pipeline::on_registry_with(name, scenario, |_| {})
+    }
+
+    /// [`Pipeline::on_registry`], with `configure` run before the topics are
+    /// created (another broker, its credentials and ACLs).
+    pub fn on_registry_with(
+        name: &str,
+        scenario: &str,
+        configure: impl FnOnce(&mut Pipeline),
+    ) -> (Pipeline, String, String) {
         let model = mlobs_testkit::unique_name(&format!("churn-{name}"));
         let cache = std::env::temp_dir().join(mlobs_testkit::unique_name("mlobs-baseline-cache"));
-        let mut pipeline = Pipeline::new(name, 2);
+        let mut pipeline = Pipeline::unstarted(name, 2);
+        configure(&mut pipeline);
+        pipeline.succeed(&["topics", "create"]);
         pipeline.set("MLOBS_WINDOWS_SIZE_MS", "600000");
         pipeline.set("MLOBS_BASELINES_SOURCE", "mlflow");
         pipeline.set("MLOBS_MLFLOW_MODELS", &model);
@@ -252,7 +264,16 @@ impl Pipeline {
     /// tells recovery from noise in 2 windows of about 1,100 labels).
     /// Returns the pipeline, the model and the scenario's copy.
     pub fn section_7(name: &str) -> (Pipeline, String, String) {
-        let (mut pipeline, model, _) = Pipeline::on_registry(name, "incident.toml");
+        Pipeline::section_7_with(name, |_| {})
+    }
+
+    /// [`Pipeline::section_7`], with `configure` run before the topics are
+    /// created (see [`Pipeline::on_registry_with`]).
+    pub fn section_7_with(
+        name: &str,
+        configure: impl FnOnce(&mut Pipeline),
+    ) -> (Pipeline, String, String) {
+        let (mut pipeline, model, _) = Pipeline::on_registry_with(name, "incident.toml", configure);
         pipeline.set("MLOBS_ALERTS_DEFAULTS_MIN_ACCURACY", "0.94");
         let scenario = pipeline.scenario_for(
             "incident.toml",

@@ -149,6 +149,12 @@ pub struct Groups {
     pub evaluate: String,
     /// The agent worker (`mlobs agent run`): reads the alerts topic.
     pub agent: String,
+    /// The group id of consumers that pick their own partitions and
+    /// offsets and commit nothing: restoring checkpoints and alert state,
+    /// reading actions, `mlobs windows`, `mlobs alerts`. librdkafka needs a
+    /// group id even then, and looks its coordinator up, which Kafka
+    /// allows to principals with DESCRIBE on the group.
+    pub reader: String,
 }
 
 impl Default for Groups {
@@ -157,6 +163,7 @@ impl Default for Groups {
             join: "mlobs-join".into(),
             evaluate: "mlobs-evaluate".into(),
             agent: "mlobs-agent".into(),
+            reader: "mlobs-reader".into(),
         }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
-use rdkafka::error::KafkaResult;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -39,6 +39,9 @@ pub struct Membership {
     owned: Mutex<BTreeMap<Partition, Option<i64>>>,
     /// The group assigned partitions (maybe none) since the subscription.
     joined: AtomicBool,
+    /// A refusal the client reported outside any poll (the coordinator
+    /// lookup of a group the principal may not read).
+    refused: Mutex<Option<PipelineError>>,
 }
 
 impl Membership {
@@ -50,6 +53,7 @@ impl Membership {
             topics: topics.iter().map(|t| t.to_string()).collect(),
             owned: Mutex::default(),
             joined: AtomicBool::new(false),
+            refused: Mutex::new(None),
         }
     }
 
@@ -103,22 +107,57 @@ impl Membership {
         }
     }
 
-    /// The error to stop with once the consumer cannot go on: Kafka fenced
-    /// it because another process joined the group as the same static
-    /// member (KIP-345: the newer one takes the identity over), or another
-    /// fatal error. `None` while the consumer is usable.
-    pub fn fatal<C: ConsumerContext>(&self, consumer: &BaseConsumer<C>) -> Option<PipelineError> {
-        let (code, reason) = consumer.client().fatal_error()?;
-        Some(match code {
-            RDKafkaErrorCode::FencedInstanceId => PipelineError::DuplicateInstance {
-                instance: self.instance.clone(),
-                group: self.group.clone(),
-            },
-            _ => PipelineError::Stopped(format!(
-                "the consumer of group {} failed for good: {reason}",
-                self.group
-            )),
-        })
+    /// Notes an error the client reported through its context (not a
+    /// poll): a missing ACL there must stop the stage too, and is returned
+    /// by the next [`Membership::refusal`].
+    pub fn observe(&self, error: &KafkaError) {
+        if let Some(refusal) = self.refusal_of(error) {
+            self.refused
+                .lock()
+                .expect("not poisoned")
+                .get_or_insert(refusal);
+        }
+    }
+
+    /// The missing ACL [`Membership::observe`] noted, once.
+    pub fn refusal(&self) -> Option<PipelineError> {
+        self.refused.lock().expect("not poisoned").take()
+    }
+
+    /// The error to stop with when `error`, which the consumer's poll
+    /// returned, means it cannot go on: Kafka fenced it because another
+    /// process joined the group as the same static member (KIP-345: the
+    /// newer one takes the identity over), another fatal error, or a
+    /// missing ACL. `None` for what librdkafka recovers from by itself (a
+    /// broker that went away).
+    pub fn stop_for<C: ConsumerContext>(
+        &self,
+        consumer: &BaseConsumer<C>,
+        error: &KafkaError,
+    ) -> Option<PipelineError> {
+        if let Some((code, reason)) = consumer.client().fatal_error() {
+            return Some(match code {
+                RDKafkaErrorCode::FencedInstanceId => PipelineError::DuplicateInstance {
+                    instance: self.instance.clone(),
+                    group: self.group.clone(),
+                },
+                _ => PipelineError::Stopped(format!(
+                    "the consumer of group {} failed for good: {reason}",
+                    self.group
+                )),
+            });
+        }
+        self.refusal_of(error)
+    }
+
+    /// The missing ACL `error` reports, naming this group or its topics.
+    fn refusal_of(&self, error: &KafkaError) -> Option<PipelineError> {
+        match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::GroupAuthorizationFailed) => {
+                PipelineError::unauthorized(error, "READ", "GROUP", &self.group)
+            }
+            _ => PipelineError::unauthorized(error, "READ", "TOPIC", &self.topics.join(" or ")),
+        }
     }
 }
 

@@ -54,14 +54,20 @@ const LEAVE_SETTLE: Duration = Duration::from_millis(1_500);
 /// this, its partitions would wait for the session timeout (45 s) before
 /// moving to the other instances.
 ///
-/// A member still joining is let finish first: an unsubscribe while the
-/// JoinGroup is in flight sends no LeaveGroup the broker can apply (the
-/// member has no id yet), and the broker then completes the join and keeps
-/// the partitions for a process that is gone. Seen on Kafka 4.4 with a
-/// process stopped a second after it started.
-pub fn leave<C: ConsumerContext>(membership: &Membership, consumer: &BaseConsumer<C>, name: &str) {
+/// After a graceful stop (`graceful`), a member still joining is let
+/// finish first: an unsubscribe while the JoinGroup is in flight sends no
+/// LeaveGroup the broker can apply (the member has no id yet), and the
+/// broker then completes the join and keeps the partitions for a process
+/// that is gone. Seen on Kafka 4.4 with a process stopped a second after it
+/// started. A stage that failed (the group refused it, say) does not wait.
+pub fn leave<C: ConsumerContext>(
+    membership: &Membership,
+    consumer: &BaseConsumer<C>,
+    name: &str,
+    graceful: bool,
+) {
     let deadline = Instant::now() + LEAVE_TIMEOUT;
-    while !membership.joined() && Instant::now() < deadline {
+    while graceful && !membership.joined() && Instant::now() < deadline {
         // Records fetched here are not processed: their offsets were never
         // committed.
         let _ = consumer.poll(Duration::from_millis(100));

@@ -58,6 +58,7 @@ impl ClientContext for JoinContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        self.env.membership.observe(&error);
         kafka_log::client_error(&error, reason);
     }
 
@@ -293,7 +294,7 @@ pub fn run(
     });
     consumer.context().stop_all();
     membership.commit(&consumer);
-    session::leave(&membership, &consumer, "stage 1");
+    session::leave(&membership, &consumer, "stage 1", outcome.is_ok());
     let failure = consumer
         .context()
         .failure
@@ -314,6 +315,9 @@ fn consume(
 ) -> Result<(), PipelineError> {
     let topics = &consumer.context().env.config.kafka.topics;
     while !shutdown.requested() {
+        if let Some(refusal) = membership.refusal() {
+            return Err(refusal);
+        }
         if let Some(failure) = consumer
             .context()
             .failure
@@ -336,7 +340,7 @@ fn consume(
                     .context()
                     .route(consumer, record, message.partition())?;
             }
-            Some(Err(error)) => match membership.fatal(consumer) {
+            Some(Err(error)) => match membership.stop_for(consumer, &error) {
                 Some(fatal) => return Err(fatal),
                 None => kafka_log::client_error(&error, "stage 1 consumer; retrying"),
             },

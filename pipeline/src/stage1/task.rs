@@ -96,6 +96,8 @@ fn restore(
                 health.set_restoring(partition, None);
                 return Ok(Some(restored));
             }
+            // A missing ACL is not cured by trying again.
+            Err(error @ PipelineError::Unauthorized { .. }) => return Err(error),
             Err(error) => {
                 tracing::warn!(%error, attempt, retry_in_ms = pause.as_millis() as u64, "restoring the checkpoint failed; retrying");
                 health.set_restoring(

@@ -15,7 +15,7 @@ use rdkafka::consumer::Consumer;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AlertRules, KafkaConfig};
-use crate::kafka::{consumer_config, patiently, Member};
+use crate::kafka::{patiently, reader_config, Member};
 use crate::kafka_log::Quiet;
 use crate::outbox::{Outbox, Outgoing};
 use crate::partition_reader::PartitionReader;
@@ -195,13 +195,18 @@ fn restore(kafka: &KafkaConfig, partition: i32) -> Result<PartitionState, Pipeli
             "reading the alert state of partition {partition} from {topic}: {detail}"
         ))
     };
-    let mut config = consumer_config(kafka, "mlobs-alert-state-reader");
+    let mut config = reader_config(kafka);
     config.set("enable.partition.eof", "true");
     let consumer = Member::create(&config, Quiet, "alert state reader")?;
-    let (low, high) = patiently("reading the alert state's offsets", |timeout| {
-        consumer.fetch_watermarks(topic, partition, timeout)
-    })
-    .map_err(|e| failed(e.to_string()))?;
+    let (low, high) = patiently(
+        "reading the alert state's offsets",
+        &consumer,
+        |c, timeout| c.fetch_watermarks(topic, partition, timeout),
+    )
+    .map_err(|e| {
+        PipelineError::unauthorized(&e, "READ", "TOPIC", topic)
+            .unwrap_or_else(|| failed(e.to_string()))
+    })?;
     if high <= low {
         return Ok(PartitionState::default());
     }

@@ -43,6 +43,7 @@ impl ClientContext for EvaluateContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        self.membership.observe(&error);
         kafka_log::client_error(&error, reason);
     }
 
@@ -131,7 +132,7 @@ pub fn run(
     let context = consumer.context();
     context.publish_safe_offsets(&context.evaluators.lock().expect("not poisoned"));
     membership.commit(&consumer);
-    session::leave(&membership, &consumer, "stage 2");
+    session::leave(&membership, &consumer, "stage 2", outcome.is_ok());
     outcome
 }
 
@@ -154,6 +155,9 @@ fn evaluate(
     let publish_every = Duration::from_millis(config.runtime.checkpoint_interval_ms);
     let mut last_publish = Instant::now();
     while !shutdown.requested() {
+        if let Some(refusal) = context.membership.refusal() {
+            return Err(refusal);
+        }
         let now_ms = started.elapsed().as_millis() as u64;
         let mut results: BTreeMap<i32, Vec<WindowResult>> = BTreeMap::new();
         match consumer.poll(Duration::from_millis(100)) {
@@ -178,7 +182,7 @@ fn evaluate(
                     ),
                 }
             }
-            Some(Err(error)) => match context.membership.fatal(consumer) {
+            Some(Err(error)) => match context.membership.stop_for(consumer, &error) {
                 Some(fatal) => return Err(fatal),
                 None => kafka_log::client_error(&error, "stage 2 consumer; retrying"),
             },

@@ -13,7 +13,7 @@ use crate::kafka_log::Quiet;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::config::KafkaConfig;
-use crate::kafka::{consumer_config, Member};
+use crate::kafka::{reader_config, Member};
 use crate::shutdown::Shutdown;
 use crate::stage1::worker::Input;
 use crate::PipelineError;
@@ -62,11 +62,7 @@ pub fn replay_inputs(
     if assignment.count() == 0 {
         return Ok(0);
     }
-    let consumer: Member<Quiet> = Member::create(
-        &consumer_config(kafka, "mlobs-replay-reader"),
-        Quiet,
-        "replay reader",
-    )?;
+    let consumer: Member<Quiet> = Member::create(&reader_config(kafka), Quiet, "replay reader")?;
     consumer
         .assign(&assignment)
         .map_err(|e| failed(format!("assigning the inputs to replay: {e}")))?;

@@ -2,7 +2,7 @@
 //! the progress made since, if any. Reading starts at the end of the
 //! changelog partition and goes back only as far as the newest manifest or
 //! progress record, so it costs the same however long the topic has grown
-//! (tansu does not compact).
+//! between two passes of Kafka's log cleaner (the topic is compacted).
 
 use rdkafka::consumer::Consumer;
 
@@ -10,7 +10,7 @@ use crate::kafka_log::Quiet;
 
 use super::{decode, ChangelogRecord, Progress};
 use crate::config::KafkaConfig;
-use crate::kafka::{consumer_config, Member};
+use crate::kafka::{reader_config, Member};
 use crate::partition_reader::{PartitionReader, TIMEOUT};
 use crate::stage1::worker::Checkpoint;
 use crate::{wire, PipelineError};
@@ -37,7 +37,7 @@ pub fn restore(
     partition: i32,
 ) -> Result<Option<Restored>, PipelineError> {
     let failed = |detail: String| PipelineError::Checkpoint { partition, detail };
-    let mut config = consumer_config(kafka, "mlobs-checkpoint-reader");
+    let mut config = reader_config(kafka);
     config.set("enable.partition.eof", "true");
     let consumer = Member::create(&config, Quiet, "checkpoint reader")?;
     let reader = PartitionReader {
@@ -47,7 +47,10 @@ pub fn restore(
     };
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, TIMEOUT)
-        .map_err(|e| failed(format!("reading the changelog's offsets: {e}")))?;
+        .map_err(|e| {
+            PipelineError::unauthorized(&e, "READ", "TOPIC", topic)
+                .unwrap_or_else(|| failed(format!("reading the changelog's offsets: {e}")))
+        })?;
     let Some((offset, newest)) = reader.newest_mark(low, high)? else {
         return Ok(None);
     };
