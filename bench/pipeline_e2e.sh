@@ -68,6 +68,10 @@ runs() {
         export MLOBS_CLICKHOUSE_URL="" MLOBS_METRICS_LISTEN=""
     fi
     "$MLOBS" topics create >/dev/null
+    # Built before the clock starts; it notes when the input is all committed.
+    cargo bench -q -p mlobs-pipeline --bench runtime_on_topics --no-run 2>/dev/null
+    cargo bench -q -p mlobs-pipeline --bench runtime_on_topics -- --until-committed >"$work/committed" &
+    committed_watch=$!
     pids=()
     broker_before=$(cpu_of "$broker")
     started=$(now)
@@ -84,6 +88,7 @@ runs() {
     }
     wait_until 600 ready || die "run with $instances instance(s), sinks $sinks, did not finish; see $work"
     finished=$(now)
+    wait "$committed_watch"
     broker_after=$(cpu_of "$broker")
     pipeline_cpu=0 peak_rss=""
     for pid in "${pids[@]}"; do
@@ -96,17 +101,18 @@ runs() {
     echo "pipeline, $instances instance(s), sinks $sinks: $events events in $seconds s = $(python3 -c "print(f'{$events/($finished-$started):.0f}')") events/s (includes group join and the 2 s idle flush)"
     echo "  broker CPU $(share "$seconds" "$broker_before" "$broker_after"), mlobs CPU $(share "$seconds" 0 "$pipeline_cpu") (every instance since its start), peak RSS per instance:$peak_rss"
     echo "  $(cargo bench -q -p mlobs-pipeline --bench runtime_on_topics -- --written)"
-    # From the first partition processed to the last window complete: the
-    # rate without the start (the group join), beside the in-process rate.
-    python3 - "$events" "$finished" "$in_process_rate" "$work"/run"$instances-$sinks"-*.log <<'PY'
+    # From the first partition processed (after the group join) to the
+    # input all committed: the processing rate, beside the in-process rate;
+    # then to the last window complete (the idle flush and stage 2).
+    python3 - "$events" "$finished" "$(cat "$work/committed")" "$in_process_rate" "$work"/run"$instances-$sinks"-*.log <<'PY'
 import datetime, re, sys
-events, finished, in_process, logs = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+events, finished, committed, in_process, logs = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5:]
 stamps = [datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
           for log in logs for line in open(log)
           if "processing the partition" in line and (m := re.match(r"(\S+Z)", line))]
 first = min(stamps)
-rate = events / (finished - first)
-print(f"  after the join: {events} events in {finished - first:.1f} s = {rate:.0f} events/s, {rate / in_process:.0%} of the runtime in process")
+rate = events / (committed - first)
+print(f"  processing: {events} events in {committed - first:.1f} s = {rate:.0f} events/s, {rate / in_process:.0%} of the runtime in process; the last window {finished - committed:.1f} s after the last commit")
 PY
 }
 runs 1 off

@@ -13,6 +13,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mlobs_pipeline::Config;
 
+/// mimalloc instead of glibc's malloc: the pipeline's threads hand
+/// allocations to each other (a record read on the consumer thread is freed
+/// on its partition's task thread), which glibc serves through contended
+/// arenas (docs/architecture.md, "Stage 1").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Watch ML models in production: joins predictions with ground truth from
 /// Kafka, computes per-version quality and drift per window.
 #[derive(Parser)]

@@ -10,6 +10,10 @@
 //!
 //! With `--written` it processes nothing and prints how many records the
 //! pipeline wrote to its own topics: the broker's other load during a run.
+//! With `--until-committed` it waits until the join group
+//! (`kafka.groups.join`) has committed every input record, and prints when
+//! (seconds since 1970): the moment the pipeline was done with its input,
+//! before the idle flush and the last windows.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +23,10 @@ use mlobs_pipeline::stage1::worker::{Effects, Input, PartitionWorker, SourceReco
 use mlobs_pipeline::Config;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Message, Offset, TopicPartitionList};
+
+/// The allocator of the `mlobs` binary, so that the rates compare.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// One partition's records of both inputs, in the order a consumer would
 /// hand them over: (timestamp, input, payload).
@@ -90,6 +98,50 @@ fn read_inputs(config: &Config, consumer: &BaseConsumer) -> Vec<PartitionRecords
     by_partition
 }
 
+/// Waits until the join group has committed the end of every input
+/// partition; returns when, in seconds since 1970.
+fn until_committed(config: &Config, consumer: &BaseConsumer) -> f64 {
+    let topics = &config.kafka.topics;
+    let partitions =
+        mlobs_pipeline::topics::check_copartitioned(&config.kafka).expect("co-partitioned inputs");
+    let mut ends = TopicPartitionList::new();
+    for topic in [&topics.predictions, &topics.labels] {
+        for partition in 0..partitions {
+            let (_, high) = consumer
+                .fetch_watermarks(topic, partition, Duration::from_secs(10))
+                .expect("watermarks");
+            let _ = ends.add_partition_offset(topic, partition, Offset::Offset(high));
+        }
+    }
+    let group: BaseConsumer =
+        mlobs_pipeline::kafka::consumer_config(&config.kafka, &config.kafka.groups.join)
+            .create()
+            .expect("a consumer of the join group");
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the join group did not commit its input in 10 minutes"
+        );
+        let committed = group
+            .committed_offsets(ends.clone(), Duration::from_secs(10))
+            .expect("committed offsets");
+        let done = ends.elements().iter().all(|end| {
+            committed
+                .find_partition(end.topic(), end.partition())
+                .and_then(|c| c.offset().to_raw())
+                .is_some_and(|offset| Some(offset) >= end.offset().to_raw())
+        });
+        if done {
+            return std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs_f64();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Runs one partition's records through a worker; returns the partial bytes
 /// it encoded (so that nothing is optimised away).
 fn process(
@@ -143,6 +195,10 @@ fn drain(effects: &mut Effects) -> usize {
 fn main() {
     let config = Config::load(None).expect("the mlobs config");
     let consumer = consumer(&config);
+    if std::env::args().any(|arg| arg == "--until-committed") {
+        println!("{:.3}", until_committed(&config, &consumer));
+        return;
+    }
     if std::env::args().any(|arg| arg == "--written") {
         let own = &config.kafka.topics;
         let counts = [

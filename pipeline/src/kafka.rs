@@ -36,18 +36,24 @@ pub fn consumer_config(kafka: &KafkaConfig, group: &str) -> ClientConfig {
 /// Settings for a consumer that assigns itself the partitions and offsets
 /// it reads and commits nothing (the checkpoint, alert-state and action
 /// readers, `mlobs windows`). librdkafka refuses to assign without a group
-/// id, so it carries `kafka.groups.reader`, which it never joins. Fetches
-/// are bounded so that one poll hands over at most a few hundred KB per
-/// partition, and the prefetch queue is bounded so that memory stays flat.
+/// id, so it carries `kafka.groups.reader`, which it never joins.
+///
+/// Fetching as the Java consumer does (1 MB per partition, 50 MB per
+/// request), at most 64 MB prefetched, and a fetch postponed only 10 ms
+/// (librdkafka's `fetch.queue.backoff.ms` is 1 s) when that prefetch is
+/// full: with 256 KB, 16 MB and 1 s, stage 1 stalled a second at a time
+/// and processed 190-220k events/s from a backlog against 290-380k now
+/// (`bench/pipeline_e2e.sh`; docs/architecture.md, "Stage 1").
 pub fn reader_config(kafka: &KafkaConfig) -> ClientConfig {
     let mut config = mlobs_schemas::kafka::client_config(&kafka.brokers, &Default::default());
     config
         .set("group.id", &kafka.groups.reader)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .set("max.partition.fetch.bytes", "262144")
-        .set("fetch.max.bytes", "4194304")
-        .set("queued.max.messages.kbytes", "16384");
+        .set("max.partition.fetch.bytes", "1048576")
+        .set("fetch.max.bytes", "52428800")
+        .set("queued.max.messages.kbytes", "65536")
+        .set("fetch.queue.backoff.ms", "10");
     user_settings_win(&mut config, kafka);
     config
 }

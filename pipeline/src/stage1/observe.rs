@@ -49,8 +49,8 @@ impl Observer {
     /// when a batch is full; returns the rows ClickHouse refused, for the
     /// dead-letter topic.
     pub fn observe(&mut self, effects: &mut Effects) -> Result<Vec<DeadLetter>, PipelineError> {
+        self.metrics.observe_predictions(&effects.predictions);
         for event in effects.predictions.drain(..) {
-            self.metrics.observe_prediction(&event);
             if let Some(writer) = &mut self.writer {
                 writer.add(event);
             }

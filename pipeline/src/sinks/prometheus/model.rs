@@ -6,24 +6,54 @@ use mlobs_operators::limits::OTHER;
 use mlobs_operators::stage1::JoinedOutcome;
 use mlobs_schemas::{PredictionEvent, WindowMetrics};
 
+use prometheus::{Histogram, IntCounter};
+
 use super::Metrics;
 
+/// One series' per-prediction metrics, looked up.
+struct SeriesHandles {
+    predictions: IntCounter,
+    latency: Histogram,
+    confidence: Histogram,
+}
+
 impl Metrics {
-    /// Counts a valid prediction.
-    pub fn observe_prediction(&self, e: &PredictionEvent) {
-        let series = [e.model.as_str(), &e.version, &e.environment];
-        self.predictions.with_label_values(&series).inc();
-        self.latency
-            .with_label_values(&series)
-            .observe(e.latency_ms);
-        if let Some(c) = e.confidence {
-            self.confidence.with_label_values(&series).observe(c);
+    /// Counts valid predictions. Each series' counter and histograms are
+    /// looked up once per call: a lookup hashes the label values under a
+    /// lock, which per prediction was 2% of stage 1's cycles.
+    pub fn observe_predictions<'a>(&self, events: impl IntoIterator<Item = &'a PredictionEvent>) {
+        let mut known: Vec<([&str; 3], SeriesHandles)> = Vec::new();
+        for e in events {
+            let series = [e.model.as_str(), &e.version, &e.environment];
+            let handles = match known.iter().position(|(s, _)| *s == series) {
+                Some(at) => &known[at].1,
+                None => {
+                    let handles = SeriesHandles {
+                        predictions: self.predictions.with_label_values(&series),
+                        latency: self.latency.with_label_values(&series),
+                        confidence: self.confidence.with_label_values(&series),
+                    };
+                    known.push((series, handles));
+                    &known[known.len() - 1].1
+                }
+            };
+            handles.predictions.inc();
+            handles.latency.observe(e.latency_ms);
+            if let Some(c) = e.confidence {
+                handles.confidence.observe(c);
+            }
+            self.observe_error(e);
         }
-        if let Some(error) = &e.error {
-            let error_type = self.error_type_label(&error.error_type);
-            let labels = [series[0], series[1], series[2], &error_type];
-            self.errors.with_label_values(&labels).inc();
-        }
+    }
+
+    /// Counts a failed inference by its error type.
+    fn observe_error(&self, e: &PredictionEvent) {
+        let Some(error) = &e.error else {
+            return;
+        };
+        let error_type = self.error_type_label(&error.error_type);
+        let labels = [e.model.as_str(), &e.version, &e.environment, &error_type];
+        self.errors.with_label_values(&labels).inc();
     }
 
     /// Counts a prediction joined with its label.
