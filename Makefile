@@ -3,8 +3,11 @@
 
 CARGO ?= cargo
 JOBS ?= 2
+# Integration tests spend most of their time waiting on the services (a
+# window to close, a group to settle), so more of them run at once than
+# there are cores.
+TEST_THREADS ?= 4
 STACK := infra/stack.sh
-MLOBS := target/release/mlobs
 
 .PHONY: up down status clean-state deps build release test lint bench demo dashboards
 
@@ -45,7 +48,7 @@ test: deps up  ## start the stack, run every test against it (deleting the topic
 	sdk=$$(infra/pysdk/install.sh) && $$sdk -m pytest -q sdk/python/tests && \
 	nextest=$$(infra/nextest/install.sh) && \
 	PATH="$${nextest:+$$nextest:}$$PATH" MLOBS_PYSDK=$$sdk MLOBS_PYREF=$$(infra/pyref/install.sh) \
-		$(CARGO) nextest run -j$(JOBS) --workspace --no-fail-fast --build-jobs $(JOBS)
+		$(CARGO) nextest run -j$(TEST_THREADS) --workspace --no-fail-fast --build-jobs $(JOBS)
 	infra/kafka/sweep-topics.sh sweep .mlobs-data/topics-before-test
 	infra/check-stack.sh
 
@@ -62,5 +65,5 @@ bench: release up   ## benchmarks: operators and runtime in process, checkpoint 
 	bench/pipeline_e2e.sh
 	bench/drift_cli.sh
 
-demo: release up   ## the seed's section 7: drift injected, detected, diagnosed, rolled back and retrained by the agent, verified; ends with a report
-	infra/demo.sh
+demo: deps   ## the seed's section 7: drift injected, detected, diagnosed, rolled back and retrained by the agent, verified; ends with a report (builds mlobs while the stack installs and starts)
+	JOBS=$(JOBS) infra/demo.sh

@@ -12,13 +12,22 @@
 # and the story has versions 1 and 2), and keeps its history in a
 # ClickHouse database of its own. Its config is written
 # to .mlobs-data/demo/mlobs.toml for exploring afterwards:
-#   target/release/mlobs --config .mlobs-data/demo/mlobs.toml agent incidents
+#   target/debug/mlobs --config .mlobs-data/demo/mlobs.toml agent incidents
 # The stack, the pipeline and the agent keep running afterwards (Prometheus
 # scrapes the pipeline on 127.0.0.1:9464); `make down` stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
-MLOBS="$REPO_DIR/target/release/mlobs"
+MLOBS="$REPO_DIR/target/debug/mlobs"
+# On a fresh machine the stack's installs (Kafka's jars, MLflow, ClickHouse,
+# Prometheus: mostly downloads) and building mlobs (both cores) each take
+# minutes: they run side by side. The build is the tests' profile (dev), so
+# a `make test` afterwards reuses it.
+say "starting the stack in the background (log: $MLOBS_DATA/stack-up.log) while mlobs builds"
+"$INFRA_DIR/stack.sh" up >"$MLOBS_DATA/stack-up.log" 2>&1 &
+stack=$!
+cargo build -j"${JOBS:-2}" -p mlobs-cli --bin mlobs
+wait "$stack" || { tail -20 "$MLOBS_DATA/stack-up.log" >&2; die "the stack did not start; see $MLOBS_DATA/stack-up.log"; }
 demo="$MLOBS_DATA/demo"
 run="demo-$(date +%Y%m%d-%H%M%S)"
 database="mlobs_${run//-/_}"
