@@ -4,7 +4,7 @@
 //! outage pauses the pipeline instead of losing data; see `outbox` for how
 //! records are sent and acknowledged).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::producer::FutureProducer;
@@ -12,6 +12,7 @@ use rdkafka::{ClientConfig, Statistics};
 
 use crate::config::KafkaConfig;
 use crate::kafka_log::Quiet;
+use crate::shutdown::Shutdown;
 use crate::sinks::Metrics;
 use crate::PipelineError;
 
@@ -148,8 +149,8 @@ impl<C: ConsumerContext + 'static> Drop for Member<C> {
             return;
         }
         let closed = consumer.close_queue().is_ok() && {
-            let deadline = std::time::Instant::now() + CLOSE_TIMEOUT;
-            while !consumer.closed() && std::time::Instant::now() < deadline {
+            let deadline = Instant::now() + CLOSE_TIMEOUT;
+            while !consumer.closed() && Instant::now() < deadline {
                 consumer.poll(Duration::from_millis(100));
             }
             consumer.closed()
@@ -228,20 +229,82 @@ const ATTEMPT: Duration = Duration::from_secs(2);
 pub fn patiently<C: ConsumerContext, T>(
     what: &str,
     client: &BaseConsumer<C>,
+    request: impl FnMut(&BaseConsumer<C>, Duration) -> rdkafka::error::KafkaResult<T>,
+) -> rdkafka::error::KafkaResult<T> {
+    patiently_until(what, client, &Shutdown::default(), request)
+}
+
+/// [`patiently`] for a running stage: it gives up (with the last error)
+/// as soon as `shutdown` is asked for, so that a stop while the broker is
+/// away is not held for the rest of the patience.
+pub fn patiently_until<C: ConsumerContext, T>(
+    what: &str,
+    client: &BaseConsumer<C>,
+    shutdown: &Shutdown,
     mut request: impl FnMut(&BaseConsumer<C>, Duration) -> rdkafka::error::KafkaResult<T>,
 ) -> rdkafka::error::KafkaResult<T> {
     debug_assert!(client.assignment().map_or(true, |a| a.count() == 0));
-    let deadline = std::time::Instant::now() + PATIENCE;
+    let deadline = Instant::now() + PATIENCE;
     loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let left = deadline.saturating_duration_since(Instant::now());
+        let attempt_ends = Instant::now() + left.min(ATTEMPT);
         let error = match request(client, left.min(ATTEMPT)) {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };
         let _ = client.poll(Duration::ZERO);
-        if left <= ATTEMPT || crate::kafka_log::fails_for_good(&error) {
+        if left <= ATTEMPT || crate::kafka_log::fails_for_good(&error) || shutdown.requested() {
             return Err(error);
         }
         tracing::warn!(%error, "{what}: no answer yet; retrying");
+        // An attempt can fail at once (with the broker away, a partition
+        // is unknown until metadata comes back): the rest of its share is
+        // spent serving the queue, or the retries spin a core and write
+        // hundreds of thousands of lines a second.
+        while !shutdown.requested() {
+            let rest = attempt_ends.saturating_duration_since(Instant::now());
+            if rest.is_zero() {
+                break;
+            }
+            let _ = client.poll(rest.min(Duration::from_millis(100)));
+        }
+        if shutdown.requested() {
+            return Err(error);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+    /// The failure the stress runs met: with the broker away, a request for
+    /// a partition fails at once instead of timing out.
+    #[test]
+    fn a_request_that_fails_at_once_is_retried_once_an_attempt_and_a_stop_ends_it() {
+        let client: BaseConsumer<Quiet> = ClientConfig::new()
+            .set("bootstrap.servers", "127.0.0.1:1")
+            .create_with_context(Quiet)
+            .unwrap();
+        let shutdown = Shutdown::default();
+        let stopper = shutdown.clone();
+        let stop = std::thread::spawn(move || {
+            std::thread::sleep(ATTEMPT + ATTEMPT / 2);
+            stopper.trigger();
+        });
+        let mut attempts = 0;
+        let answer: rdkafka::error::KafkaResult<()> =
+            patiently_until("a test's request", &client, &shutdown, |_, _| {
+                attempts += 1;
+                Err(KafkaError::MetadataFetch(
+                    RDKafkaErrorCode::UnknownPartition,
+                ))
+            });
+        stop.join().unwrap();
+        assert!(answer.is_err());
+        // Two attempts fit before the stop at 1.5 attempts' time; spinning
+        // made hundreds of thousands, and waiting out the patience 15.
+        assert_eq!(attempts, 2, "attempts before the stop");
     }
 }

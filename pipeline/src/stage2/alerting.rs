@@ -15,10 +15,11 @@ use rdkafka::consumer::Consumer;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AlertRules, KafkaConfig};
-use crate::kafka::{patiently, reader_config, Member};
+use crate::kafka::{patiently_until, reader_config, Member};
 use crate::kafka_log::Quiet;
 use crate::outbox::{Outbox, Outgoing};
 use crate::partition_reader::PartitionReader;
+use crate::shutdown::Shutdown;
 use crate::{Config, PipelineError};
 
 /// The saved alert state of one partials partition.
@@ -60,14 +61,24 @@ impl Alerting {
     }
 
     /// Follows the assignment: reads back the state of partitions new to
-    /// this instance, forgets that of partitions it lost.
-    pub fn follow(&mut self, kafka: &KafkaConfig, owned: &[i32]) -> Result<(), PipelineError> {
+    /// this instance, forgets that of partitions it lost. A shutdown asked
+    /// for meanwhile leaves the rest unread (the caller stops before it
+    /// evaluates anything).
+    pub fn follow(
+        &mut self,
+        kafka: &KafkaConfig,
+        owned: &[i32],
+        shutdown: &Shutdown,
+    ) -> Result<(), PipelineError> {
         self.partitions.retain(|p, _| owned.contains(p));
         for &partition in owned {
             if let std::collections::btree_map::Entry::Vacant(entry) =
                 self.partitions.entry(partition)
             {
-                let state = restore(kafka, partition)?;
+                let state = match restore(kafka, partition, shutdown) {
+                    Err(_) if shutdown.requested() => return Ok(()),
+                    other => other?,
+                };
                 tracing::info!(
                     stage = "evaluate",
                     partition,
@@ -188,7 +199,11 @@ fn check_partitions(kafka: &KafkaConfig) -> Result<(), PipelineError> {
 }
 
 /// The newest saved state of `partition` (empty when none was saved).
-fn restore(kafka: &KafkaConfig, partition: i32) -> Result<PartitionState, PipelineError> {
+fn restore(
+    kafka: &KafkaConfig,
+    partition: i32,
+    shutdown: &Shutdown,
+) -> Result<PartitionState, PipelineError> {
     let topic = &kafka.topics.alert_state;
     let failed = |detail: String| {
         PipelineError::Stopped(format!(
@@ -198,9 +213,10 @@ fn restore(kafka: &KafkaConfig, partition: i32) -> Result<PartitionState, Pipeli
     let mut config = reader_config(kafka);
     config.set("enable.partition.eof", "true");
     let consumer = Member::create(&config, Quiet, "alert state reader")?;
-    let (low, high) = patiently(
+    let (low, high) = patiently_until(
         "reading the alert state's offsets",
         &consumer,
+        shutdown,
         |c, timeout| c.fetch_watermarks(topic, partition, timeout),
     )
     .map_err(|e| {

@@ -158,6 +158,22 @@ fn evaluate(
         if let Some(refusal) = context.membership.refusal() {
             return Err(refusal);
         }
+        if let Some(alerting) = alerting.as_mut() {
+            // Before any window completes in this turn: a stop while a
+            // partition's alert state is read must not leave completed
+            // windows unpublished behind a committed offset.
+            let owned: Vec<i32> = context
+                .evaluators
+                .lock()
+                .expect("not poisoned")
+                .keys()
+                .copied()
+                .collect();
+            alerting.follow(&config.kafka, &owned, shutdown)?;
+            if shutdown.requested() {
+                break;
+            }
+        }
         let now_ms = started.elapsed().as_millis() as u64;
         let mut results: BTreeMap<i32, Vec<WindowResult>> = BTreeMap::new();
         match consumer.poll(Duration::from_millis(100)) {
@@ -205,16 +221,6 @@ fn evaluate(
         }
         results.retain(|_, completed| !completed.is_empty());
         if !results.is_empty() {
-            if let Some(alerting) = alerting.as_mut() {
-                let owned: Vec<i32> = context
-                    .evaluators
-                    .lock()
-                    .expect("not poisoned")
-                    .keys()
-                    .copied()
-                    .collect();
-                alerting.follow(&config.kafka, &owned)?;
-            }
             let mut published = Vec::new();
             for (partition, completed) in &results {
                 let windows = publish(
