@@ -219,31 +219,6 @@ struct Task<'a> {
 }
 
 impl Task<'_> {
-    /// An idle input lets the other one close windows alone, so before a
-    /// batch of the other input moves the watermark the broker is asked
-    /// whether the idle one has records again. A replay writes both topics
-    /// at once, and the first fetch of one can come a moment before the
-    /// other's yet tens of minutes of event time ahead: every label of
-    /// those windows was late (1 run in 10 of the handover test). One
-    /// query per batch, only while an input is idle.
-    fn wake_idle_inputs(&mut self, batch: &[OwnedRecord], idleness: &mut Idleness) {
-        for input in [Input::Predictions, Input::Labels] {
-            let worker = &mut *self.worker;
-            if worker.is_idle(input)
-                && batch.iter().any(|record| record.input != input)
-                && !caught_up(
-                    self.env,
-                    self.partition,
-                    input,
-                    worker.next_offsets()[input as usize],
-                )
-            {
-                worker.set_idle(input, false);
-                idleness.saw(input);
-            }
-        }
-    }
-
     /// Handles records until the channel closes, checkpointing as it goes.
     fn process(
         &mut self,
@@ -269,14 +244,9 @@ impl Task<'_> {
                 None => records.recv_timeout(Duration::from_millis(100)),
             };
             let closed = matches!(first, Err(RecvTimeoutError::Disconnected));
-            let batch: Vec<OwnedRecord> = first
-                .into_iter()
-                .chain(records.try_iter().take(1_000))
-                .collect();
-            self.wake_idle_inputs(&batch, &mut idleness);
             let mut read = 0;
             let mut seen = [false; 2];
-            for record in batch {
+            for record in first.into_iter().chain(records.try_iter().take(1_000)) {
                 read += 1;
                 seen[record.input as usize] = true;
                 let source = SourceRecord {
